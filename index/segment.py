@@ -1,0 +1,80 @@
+"""Sentences with exact offsets, and the small windows of them that retrieval sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import pysbd
+
+from source.article import Article, BlockKind
+
+# Bump when segmentation or windowing changes: the index is rebuilt when it differs.
+SEGMENTER_VERSION = "pysbd-0.3-v1"
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One sentence: `article.text[start:end] == text`, always."""
+
+    id: int
+    start: int
+    end: int
+    text: str
+    paragraph: int  # index of its block in `article.blocks`
+    section: str | None
+    kind: BlockKind
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Neighbouring sentences of one paragraph: retrieved as a unit, cited by sentence."""
+
+    id: int
+    sentence_ids: tuple[int, ...]
+    start: int
+    end: int
+    text: str
+    paragraph: int
+    section: str | None
+
+
+@cache
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+def segment(article: Article) -> list[Segment]:
+    """Split every block into sentences; offsets come from the text, not from pysbd's spans."""
+    segments: list[Segment] = []
+    for number, block in enumerate(article.blocks):
+        body = article.text[block.start : block.end]
+        cursor = 0
+        for span in _segmenter().segment(body):
+            sentence = span.sent.strip()
+            if not sentence:
+                continue
+            # Locate each sentence after the previous one, so repeats map to the right place.
+            local = body.index(sentence, cursor)
+            cursor = local + len(sentence)
+            start = block.start + local
+            segments.append(Segment(len(segments), start, start + len(sentence), sentence,
+                                    number, block.section, block.kind))
+    return segments
+
+
+def windows(article: Article, sentences: list[Segment], size: int = 2) -> list[Window]:
+    """Sliding windows of `size` sentences (stride 1) that never cross a paragraph."""
+    if size < 1:
+        raise ValueError("window size must be at least 1")
+    by_paragraph: dict[int, list[Segment]] = {}
+    for s in sentences:
+        by_paragraph.setdefault(s.paragraph, []).append(s)
+    out: list[Window] = []
+    for paragraph, group in by_paragraph.items():
+        for i in range(max(1, len(group) - size + 1)):
+            part = group[i : i + size]
+            start, end = part[0].start, part[-1].end
+            out.append(Window(len(out), tuple(s.id for s in part), start, end,
+                              article.text[start:end], paragraph, part[0].section))
+    return out

@@ -1,0 +1,238 @@
+"""The persistent Chroma index of one article, built aside and swapped in atomically.
+
+Layout under `data_dir/indexes/<article_id>/`:
+    current -> build-<stamp>/      symlink, replaced in one rename when a build finishes
+    build-<stamp>/chroma/          Chroma's files
+    build-<stamp>/manifest.json    written last: a build without it never became current
+A killed build leaves only a `build-*` folder that `current` does not point to; the
+next build removes it. The previous index stays in service until the swap.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from langchain_core.embeddings import Embeddings
+
+from index.segment import SEGMENTER_VERSION, Segment, Window, segment, windows
+from index.settings import Settings
+from source.article import Article
+from source.errors import AppError
+
+log = logging.getLogger(__name__)
+
+
+class IndexMissingError(AppError):
+    """There is no usable index and building one was not allowed."""
+
+
+class IndexCorruptError(AppError):
+    """An index folder exists but cannot be read as the index it claims to be."""
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What an index was built from; any difference from the wanted one means rebuild."""
+
+    article_id: str
+    article_sha256: str
+    embedding_model: str
+    segmenter_version: str
+    window_size: int
+    sentences: int = 0
+    windows: int = 0
+    built_at: float = 0.0
+    build_seconds: float = 0.0
+
+    def key(self) -> dict[str, str | int]:
+        return {"article_id": self.article_id, "article_sha256": self.article_sha256,
+                "embedding_model": self.embedding_model,
+                "segmenter_version": self.segmenter_version, "window_size": self.window_size}
+
+
+@dataclass(slots=True)
+class Index:
+    """An opened index: the article it indexes, its sentences and windows, and the vectors."""
+
+    article: Article
+    sentences: list[Segment]
+    windows: list[Window]
+    vectorstore: Chroma
+    manifest: Manifest
+    path: Path
+
+
+def wanted_manifest(settings: Settings, article: Article) -> Manifest:
+    return Manifest(article.article_id, article.content_hash, settings.embedding_model,
+                    SEGMENTER_VERSION, settings.window_size)
+
+
+def article_dir(settings: Settings, article: Article) -> Path:
+    return settings.data_dir / "indexes" / article.article_id
+
+
+def read_manifest(build: Path) -> Manifest:
+    try:
+        return Manifest(**json.loads((build / "manifest.json").read_text("utf-8")))
+    except FileNotFoundError:
+        raise IndexMissingError(f"no finished index at {build}") from None
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexCorruptError(f"unreadable index manifest in {build}: {exc}") from None
+
+
+def current_manifest(settings: Settings, article: Article) -> Manifest | None:
+    """The manifest of the index in service, or None when there is none."""
+    try:
+        return read_manifest(article_dir(settings, article) / "current")
+    except IndexMissingError:
+        return None
+
+
+def open_index(settings: Settings, article: Article, embeddings: Embeddings) -> Index:
+    """Open the index in service; raise if it is missing, stale, foreign or corrupt."""
+    current = article_dir(settings, article) / "current"
+    manifest = read_manifest(current)
+    wanted = wanted_manifest(settings, article)
+    if manifest.key() != wanted.key():
+        changed = [k for k, v in wanted.key().items() if manifest.key().get(k) != v]
+        raise IndexMissingError(f"index at {current.resolve()} is stale ({', '.join(changed)} "
+                                "changed); run: python -m index build")
+    vectorstore = _vectorstore(current.resolve(), article, embeddings)
+    try:
+        meta = vectorstore._collection.metadata or {}
+        count = vectorstore._collection.count()
+    except Exception as exc:  # Chroma raises many types for a damaged store
+        raise IndexCorruptError(f"cannot read the Chroma store in {current.resolve()}: {exc}") from None
+    if {k: meta.get(k) for k in wanted.key()} != wanted.key() or count != manifest.windows:
+        raise IndexCorruptError(f"Chroma store in {current.resolve()} does not match its "
+                                "manifest; run: python -m index build --force")
+    sentences = segment(article)
+    return Index(article, sentences, windows(article, sentences, settings.window_size),
+                 vectorstore, manifest, current.resolve())
+
+
+def build_index(settings: Settings, article: Article, embeddings: Embeddings,
+                force: bool = True) -> Index:
+    """Embed the article into a new folder, then make it current in one rename.
+
+    Without `force`, a good index that another process finished while this one
+    waited for the lock is opened instead of being built again.
+    """
+    root = article_dir(settings, article)
+    root.mkdir(parents=True, exist_ok=True)
+    with _build_lock(root):
+        if not force:
+            try:
+                return open_index(settings, article, embeddings)
+            except (IndexMissingError, IndexCorruptError):
+                pass
+        started = time.perf_counter()
+        build = root / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+        shutil.rmtree(build, ignore_errors=True)
+        sentences = segment(article)
+        units = windows(article, sentences, settings.window_size)
+        wanted = wanted_manifest(settings, article)
+        vectorstore = _vectorstore(build, article, embeddings, metadata=wanted.key())
+        log.info("embedding %d windows of %s with %s", len(units), article.article_id,
+                 settings.embedding_model)
+        vectorstore.add_texts(
+            texts=[w.text for w in units],
+            metadatas=[_window_metadata(w) for w in units],
+            ids=[str(w.id) for w in units],
+        )
+        manifest = Manifest(**{**asdict(wanted), "sentences": len(sentences),
+                               "windows": len(units), "built_at": time.time(),
+                               "build_seconds": round(time.perf_counter() - started, 3)})
+        _write_json_atomic(build / "manifest.json", asdict(manifest))
+        _swap_current(root, build)
+        log.info("index ready at %s (%.1f s)", build, manifest.build_seconds)
+        return Index(article, sentences, units, vectorstore, manifest, build)
+
+
+def ensure_index(settings: Settings, article: Article, embeddings: Embeddings,
+                 force: bool = False) -> Index:
+    """Open the current index, building it first when missing, stale or corrupt (if allowed)."""
+    if not force:
+        try:
+            return open_index(settings, article, embeddings)
+        except (IndexMissingError, IndexCorruptError) as exc:
+            if not settings.auto_build:
+                raise IndexMissingError(f"{exc}; run: python -m index build") from None
+            log.warning("%s; building a new index", exc)
+    return build_index(settings, article, embeddings, force=force)
+
+
+def _vectorstore(path: Path, article: Article, embeddings: Embeddings,
+                 metadata: dict | None = None) -> Chroma:
+    client = chromadb.PersistentClient(
+        path=str(path / "chroma"),
+        settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+    )
+    return Chroma(
+        collection_name=f"article-{article.article_id}"[:60],
+        embedding_function=embeddings,
+        client=client,
+        collection_metadata=metadata,
+        collection_configuration={"hnsw": {"space": "cosine"}},
+        create_collection_if_not_exists=metadata is not None,
+    )
+
+
+def _window_metadata(w: Window) -> dict[str, str | int]:
+    return {"window_id": w.id, "sentence_ids": ",".join(map(str, w.sentence_ids)),
+            "start": w.start, "end": w.end, "paragraph": w.paragraph,
+            "section": w.section or ""}
+
+
+def _write_json_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _swap_current(root: Path, build: Path) -> None:
+    """Point `current` at `build` with one atomic rename.
+
+    The build it replaces is kept (a process still serving from it keeps working);
+    older ones and any left by killed builds are removed.
+    """
+    link = root / "current"
+    previous = os.readlink(link) if link.is_symlink() else None
+    tmp = root / f"current.tmp-{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(build.name)
+    os.replace(tmp, link)
+    dir_fd = os.open(root, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    for old in root.glob("build-*"):
+        if old.name not in (build.name, previous):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def _build_lock(root: Path) -> Iterator[None]:
+    """One builder per article at a time; a second waits, then builds over the first's result."""
+    with open(root / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -1,0 +1,14 @@
+"""Normalisation shared by every format reader, so equal articles give equal text."""
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"[^\S\n]+")  # any whitespace but newline, NBSP and friends included
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
+
+
+def normalize(text: str) -> str:
+    """NFC, no control or zero-width characters, one plain space between words."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL.sub("", text)
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
