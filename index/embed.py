@@ -18,9 +18,11 @@ def force_offline() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
-def make_embeddings(spec: str, show_progress: bool = False) -> Embeddings:
+def make_embeddings(spec: str) -> Embeddings:
     """A LangChain `Embeddings` over a sentence-transformers model; loads the weights now."""
     path = resolve_model(spec)
     force_offline()
@@ -30,5 +32,4 @@ def make_embeddings(spec: str, show_progress: bool = False) -> Embeddings:
         model_name=str(path),
         model_kwargs={"device": "cpu", "local_files_only": True},
         encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
-        show_progress=show_progress,
     )

@@ -25,6 +25,7 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
+from tqdm import tqdm
 
 from index.segment import SEGMENTER_VERSION, Segment, Window, segment, windows
 from index.settings import Settings
@@ -32,6 +33,7 @@ from source.article import Article
 from source.errors import AppError
 
 log = logging.getLogger(__name__)
+EMBED_BATCH = 16
 
 
 class IndexMissingError(AppError):
@@ -124,7 +126,7 @@ def open_index(settings: Settings, article: Article, embeddings: Embeddings) -> 
 
 
 def build_index(settings: Settings, article: Article, embeddings: Embeddings,
-                force: bool = True) -> Index:
+                force: bool = True, progress: bool = True) -> Index:
     """Embed the article into a new folder, then make it current in one rename.
 
     Without `force`, a good index that another process finished while this one
@@ -147,11 +149,12 @@ def build_index(settings: Settings, article: Article, embeddings: Embeddings,
         vectorstore = _vectorstore(build, article, embeddings, metadata=wanted.key())
         log.info("embedding %d windows of %s with %s", len(units), article.article_id,
                  settings.embedding_model)
-        vectorstore.add_texts(
-            texts=[w.text for w in units],
-            metadatas=[_window_metadata(w) for w in units],
-            ids=[str(w.id) for w in units],
-        )
+        for first in tqdm(range(0, len(units), EMBED_BATCH), desc="embedding", unit="batch",
+                          disable=not progress):
+            part = units[first : first + EMBED_BATCH]
+            vectorstore.add_texts(texts=[w.text for w in part],
+                                  metadatas=[_window_metadata(w) for w in part],
+                                  ids=[str(w.id) for w in part])
         manifest = Manifest(**{**asdict(wanted), "sentences": len(sentences),
                                "windows": len(units), "built_at": time.time(),
                                "build_seconds": round(time.perf_counter() - started, 3)})

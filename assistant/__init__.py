@@ -1,0 +1,1 @@
+"""The assistant: retrieval chain, answerers, citations and the CLI (python -m assistant)."""

@@ -1,0 +1,31 @@
+"""Answer backends behind one small interface, chosen by the `answerer` setting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+from assistant.types import Draft, Evidence
+from index.settings import ConfigError, Settings
+
+
+class Answerer(Protocol):
+    """Writes prose from numbered evidence; markers [n] refer to `evidence[n - 1]`."""
+
+    name: str
+
+    def answer(self, question: str, evidence: Sequence[Evidence]) -> Draft: ...
+
+    def stream(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str]:
+        """Yields the draft text in pieces; the chain resolves markers once it is whole."""
+        ...
+
+
+def make_answerer(settings: Settings) -> Answerer:
+    """`extractive` (default, no model). Later backends import lazily here."""
+    kind, _, _model = settings.answerer.partition(":")
+    if kind == "extractive":
+        from assistant.answerers.extractive import ExtractiveAnswerer
+
+        return ExtractiveAnswerer(max_citations=settings.max_citations)
+    raise ConfigError(f"unknown answerer {settings.answerer!r}; use: extractive")

@@ -1,0 +1,213 @@
+"""The retrieval chain: condense → hybrid retrieve → rerank → answer → cite.
+
+One `Assistant` serves the CLI, the UI and the eval, so they cannot answer differently.
+Constructing it is cheap; `warm_up()` (called on first use) loads models and the index.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.documents import Document
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from assistant.answerers import Answerer, make_answerer
+from assistant.citations import resolve
+from assistant.history import Condenser, FollowUpCondenser, InputError
+from assistant.rerank import CrossEncoderScorer, EmbeddingScorer, Scorer
+from assistant.retrieval import hybrid_retriever
+from assistant.types import Answer, Draft, Evidence, Message, Trace
+from index.settings import Settings
+from index.store import Index
+
+log = logging.getLogger(__name__)
+
+# Calibrated on the eval set's answerable vs. unanswerable questions (README: Refusal).
+RERANKERS: dict[str, float] = {"ms-marco-MiniLM-L6-v2": 0.02}
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    answer: Answer
+    trace: Trace
+
+
+class Assistant:
+    """Answers questions about one article with citations; thread-safe once warmed up."""
+
+    def __init__(self, settings: Settings, *, index: Index | None = None,
+                 scorer: Scorer | None = None, answerer: Answerer | None = None,
+                 condenser: Condenser | None = None) -> None:
+        self.settings = settings
+        self._index = index
+        self._scorer = scorer
+        self._answerer = answerer
+        self.condenser = condenser or FollowUpCondenser()
+        self._chain: Runnable | None = None
+        self._lock = threading.Lock()
+
+    # -- loading ---------------------------------------------------------------
+    def warm_up(self) -> Assistant:
+        """Load the index (building it if allowed), the scorer and the answerer, once."""
+        with self._lock:
+            if self._chain is not None:
+                return self
+            from index.embed import make_embeddings
+            from index.store import ensure_index
+            from source.load import load_article
+
+            embeddings = None
+            if self._index is None:
+                embeddings = make_embeddings(self.settings.embedding_model)
+                article = load_article(self.settings.article)
+                self._index = ensure_index(self.settings, article, embeddings)
+            if self._scorer is None:
+                self._scorer = self._make_scorer(embeddings)
+            if self._answerer is None:
+                self._answerer = make_answerer(self.settings)
+            self._chain = self._build_chain()
+        return self
+
+    def _make_scorer(self, embeddings: Any) -> Scorer:
+        spec = self.settings.reranker
+        threshold = self.settings.min_support or RERANKERS.get(spec, 0.5)
+        if spec == "none":
+            return EmbeddingScorer(embeddings or self.index.vectorstore.embeddings,
+                                   self.settings.min_support or 0.35)
+        return CrossEncoderScorer(spec, threshold)
+
+    @property
+    def index(self) -> Index:
+        if self._index is None:
+            self.warm_up()
+        assert self._index is not None
+        return self._index
+
+    @property
+    def article(self):  # noqa: ANN201 - source.Article
+        return self.index.article
+
+    # -- the chain ---------------------------------------------------------------
+    def _build_chain(self) -> Runnable:
+        retriever = hybrid_retriever(self.index, self.settings.candidates)
+
+        def step(name: str, fn: Callable[[dict], dict]) -> Runnable:
+            """A timed chain step that adds `fn`'s keys to the state it passes on."""
+            def run(x: dict) -> dict:
+                started = time.perf_counter()
+                out = fn(x)
+                x["timings"][name] = round((time.perf_counter() - started) * 1000, 1)
+                return {**x, **out}
+            return RunnableLambda(run, name=name)
+
+        return (
+            step("condense", lambda x: {
+                "query": self.condenser.condense(x["question"], x["history"])})
+            | step("retrieve", lambda x: {"windows": retriever.invoke(x["query"])})
+            | step("rerank", self._rerank)
+        )
+
+    def _rerank(self, x: dict) -> dict:
+        """Score retrieved windows, then the sentences of the best ones, best first."""
+        windows: list[Document] = x["windows"]
+        query: str = x["query"]
+        scorer = self._scorer
+        assert scorer is not None
+        scores = scorer.score(query, [d.page_content for d in windows])
+        ranked = sorted(zip(windows, scores, strict=True), key=lambda p: -p[1])
+        top = ranked[: self.settings.rerank_top]
+        ids: list[int] = []
+        for doc, _ in top:
+            for sid in str(doc.metadata["sentence_ids"]).split(","):
+                if int(sid) not in ids:
+                    ids.append(int(sid))
+        sentences = [self.index.sentences[i] for i in ids]
+        sentence_scores = scorer.score(query, [s.text for s in sentences])
+        evidence = [Evidence(s.id, s.text, s.start, s.end, s.section, s.kind, score)
+                    for s, score in zip(sentences, sentence_scores, strict=True)]
+        return {"window_scores": top, "evidence": sorted(evidence, key=lambda e: -e.score)}
+
+    # -- asking ------------------------------------------------------------------
+    def run(self, question: str, history: Sequence[Message] = ()) -> Result:
+        """Answer one question; `history` holds the earlier turns of the chat."""
+        state = self._retrieve(question, history)
+        answerer = self._answerer
+        assert answerer is not None
+        started = time.perf_counter()
+        draft = self._refusal() if state["refuse"] else answerer.answer(
+            state["question"], state["evidence"])
+        state["timings"]["answer"] = round((time.perf_counter() - started) * 1000, 1)
+        return self._finish(state, draft)
+
+    def ask(self, question: str, history: Sequence[Message] = ()) -> Answer:
+        return self.run(question, history).answer
+
+    def stream(self, question: str, history: Sequence[Message] = ()
+               ) -> Iterator[str | Result]:
+        """Yield the draft's text as it is written, then the finished `Result` last."""
+        state = self._retrieve(question, history)
+        answerer = self._answerer
+        assert answerer is not None
+        started = time.perf_counter()
+        if state["refuse"]:
+            draft = self._refusal()
+            yield draft.text
+        else:
+            parts: list[str] = []
+            for piece in answerer.stream(state["question"], state["evidence"]):
+                parts.append(piece)
+                yield piece
+            draft = Draft("".join(parts))
+        state["timings"]["answer"] = round((time.perf_counter() - started) * 1000, 1)
+        yield self._finish(state, draft)
+
+    def _retrieve(self, question: str, history: Sequence[Message]) -> dict:
+        question = self.check_question(question)
+        self.warm_up()
+        assert self._chain is not None and self._scorer is not None
+        state = self._chain.invoke({"question": question, "history": list(history),
+                                    "timings": {}, "started": time.perf_counter()})
+        best = max((e.score for e in state["evidence"]), default=float("-inf"))
+        state["refuse"] = best < self._scorer.min_support
+        return state
+
+    def _refusal(self) -> Draft:
+        return Draft(f"The article doesn't say. It is about: {self.article.title}", refused=True)
+
+    def _finish(self, state: dict, draft: Draft) -> Result:
+        text, citations = resolve(draft, state["evidence"], self.article)
+        refused = draft.refused or not citations
+        if refused and not draft.refused:
+            draft = self._refusal()
+            text, citations = resolve(draft, state["evidence"], self.article)
+        timings = state["timings"]
+        timings["total"] = round((time.perf_counter() - state["started"]) * 1000, 1)
+        answer = Answer(state["question"], text, refused, citations, timings)
+        trace = Trace(state["query"], [
+            {"window_id": d.metadata["window_id"], "score": round(s, 4), "text": d.page_content}
+            for d, s in state["window_scores"]], state["evidence"])
+        return Result(answer, trace)
+
+    def check_question(self, question: object) -> str:
+        """Normalise a question or raise `InputError` saying what is wrong with it."""
+        if not isinstance(question, str):
+            raise InputError("the question must be text")
+        question = unicodedata.normalize("NFC", question)
+        question = "".join(ch for ch in question
+                           if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+        question = " ".join(question.split())
+        if not question:
+            raise InputError("the question is empty; ask something about the article")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise InputError(f"the question is {len(question):,} characters; the limit is "
+                             f"{limit:,}")
+        if not any(ch.isalnum() for ch in question):
+            raise InputError("the question has no words in it; ask something about the article")
+        return question

@@ -1,0 +1,153 @@
+"""`python -m assistant ask|chat`: cited answers about the article on the command line.
+
+Only answers go to stdout; progress and logs go to stderr. Every problem a user can
+cause is one `error: …` line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from assistant.history import InputError, parse_history, read_history_file
+from assistant.types import Answer, Message
+from index.settings import Settings, load_settings
+from source.errors import AppError
+
+log = logging.getLogger("assistant")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__.split("\n")[0])
+    common = argparse.ArgumentParser(add_help=False)
+    for flag, help_ in [("--article", "article file"), ("--data-dir", "index folder"),
+                        ("--embedding-model", "packaged embedding model or local dir"),
+                        ("--reranker", "packaged cross-encoder, local dir, or 'none'"),
+                        ("--answerer", "answer backend")]:
+        common.add_argument(flag, help=f"{help_} (env ATA_{flag[2:].upper().replace('-', '_')})")
+    common.add_argument("--max-citations", type=int, help="quotes per answer at most")
+    common.add_argument("--min-support", type=float, help="refusal threshold on reranker scores")
+    common.add_argument("--no-build", dest="auto_build", action="store_const", const=False,
+                        help="fail instead of building a missing or stale index")
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    commands = parser.add_subparsers(dest="command", required=True)
+    ask = commands.add_parser("ask", parents=[common], help="answer one question")
+    ask.add_argument("question", nargs="?", help="the question (omit with --batch)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--history", metavar="FILE", help="JSON list of earlier messages")
+    ask.add_argument("--batch", metavar="FILE", help="JSONL of {question, history}; '-' = stdin")
+    commands.add_parser("chat", parents=[common], help="interactive session in the terminal")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(message)s", stream=sys.stderr)
+    try:
+        settings = load_settings(
+            article=args.article, data_dir=args.data_dir, embedding_model=args.embedding_model,
+            reranker=args.reranker, answerer=args.answerer, max_citations=args.max_citations,
+            min_support=args.min_support, auto_build=args.auto_build)
+        if args.command == "chat":
+            return chat(settings)
+        return ask(settings, args)
+    except AppError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+def ask(settings: Settings, args: argparse.Namespace) -> int:
+    from assistant.chain import Assistant
+
+    if args.batch and args.question:
+        raise InputError("give either a question or --batch FILE, not both")
+    if not args.batch and args.question is None:
+        raise InputError("no question given; usage: python -m assistant ask \"QUESTION\"")
+    assistant = Assistant(settings)
+    if args.batch:
+        return batch(assistant, args.batch, sys.stdout)
+    history = read_history_file(args.history) if args.history else []
+    question = assistant.check_question(args.question)  # before any model loads
+    answer = assistant.ask(question, history)
+    print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else format_answer(answer))
+    return 0
+
+
+def batch(assistant, path: str, out: TextIO) -> int:  # noqa: ANN001 - Assistant
+    """Answer JSONL questions in order; a bad line gets an error object, the rest go on.
+
+    Exit status is 2 when any line failed, so scripts notice; every line still
+    gets exactly one output line, in order.
+    """
+    stream = sys.stdin if path == "-" else _open(path)
+    failed = 0
+    with stream:
+        for number, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict) or "question" not in item:
+                    raise InputError('each line must be an object with "question"')
+                history = parse_history(item.get("history", []), f"line {number} history")
+                result = assistant.ask(item["question"], history).to_json()
+            except json.JSONDecodeError as exc:
+                result, failed = {"line": number, "error": f"not valid JSON: {exc.msg}"}, failed + 1
+            except InputError as exc:
+                result, failed = {"line": number, "error": str(exc)}, failed + 1
+            print(json.dumps(result, ensure_ascii=False), file=out, flush=True)
+    return 2 if failed else 0
+
+
+def _open(path: str) -> TextIO:
+    try:
+        return open(path, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read batch file: {exc.strerror}") from None
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer, then its numbered quotes with where they are in the article."""
+    lines = [answer.answer]
+    if answer.citations:
+        lines.append("")
+        for c in answer.citations:
+            where = f" — {c.section}" if c.section else ""
+            lines.append(f"[{c.id}] “{c.quote}” (chars {c.start}–{c.end}{where})")
+    return "\n".join(lines)
+
+
+def chat(settings: Settings) -> int:
+    """A terminal chat; the history of this session feeds follow-up questions."""
+    from assistant.chain import Assistant
+
+    assistant = Assistant(settings)
+    print("Loading the article and models…", file=sys.stderr)
+    assistant.warm_up()
+    print(f"Ask about: {assistant.article.title}\n(empty line or Ctrl-D to quit)",
+          file=sys.stderr)
+    history: list[Message] = []
+    while True:
+        try:
+            question = input("you> ")
+        except EOFError:
+            print(file=sys.stderr)
+            return 0
+        if not question.strip():
+            return 0
+        try:
+            answer = assistant.ask(question, history)
+        except InputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            continue
+        print(format_answer(answer), end="\n\n")
+        history += [Message(role="user", content=question),
+                    Message(role="assistant", content=answer.answer)]

@@ -1,0 +1,95 @@
+"""Chat history: validating what users hand us, and turning a follow-up into a standalone query."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from assistant.types import Message
+from source.errors import AppError
+
+MAX_TURNS = 50  # older turns are dropped: a follow-up refers to what was just said
+
+
+class InputError(AppError):
+    """A question or history the app will not take, with what to fix."""
+
+
+def parse_history(data: object, origin: str = "history") -> list[Message]:
+    """Check a JSON value is a list of {"role": "user"|"assistant", "content": str}."""
+    if not isinstance(data, list):
+        raise InputError(f"{origin}: must be a JSON list of {{\"role\", \"content\"}} messages")
+    out: list[Message] = []
+    for i, item in enumerate(data):
+        if not isinstance(item, dict) or set(item) - {"role", "content"}:
+            raise InputError(f"{origin}: message {i} must be an object with only role and content")
+        role, content = item.get("role"), item.get("content")
+        if role not in ("user", "assistant"):
+            raise InputError(f"{origin}: message {i} has role {role!r}; use 'user' or 'assistant'")
+        if not isinstance(content, str):
+            raise InputError(f"{origin}: message {i} content must be a string")
+        out.append(Message(role=role, content=content))
+    return out[-MAX_TURNS:]
+
+
+def read_history_file(path: str | Path) -> list[Message]:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such history file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: history file is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    return parse_history(data, str(path))
+
+
+class Condenser(Protocol):
+    """Rewrites the latest question so it can be retrieved for without the chat."""
+
+    def condense(self, question: str, history: Sequence[Message]) -> str: ...
+
+
+_ANAPHORA = re.compile(
+    r"\b(it|its|it's|they|them|their|theirs|he|him|his|she|her|this|that|these|those|"
+    r"there|such|former|latter|same|else|other|more|why|how so|example|examples)\b",
+    re.IGNORECASE,
+)
+_OPENERS = re.compile(r"^(and|but|or|so|also|then|what about|how about|why|how|and why)\b",
+                      re.IGNORECASE)
+
+
+class FollowUpCondenser:
+    """Prefixes a follow-up with the user's earlier questions it depends on; needs no model.
+
+    A question is a follow-up when it is short or leans on the earlier turn (a
+    pronoun, "what about …", "why?"). Retrieval then sees both the topic of the
+    earlier question and what is asked now.
+    """
+
+    def __init__(self, max_context_questions: int = 2) -> None:
+        self.max_context_questions = max_context_questions
+
+    def is_follow_up(self, question: str) -> bool:
+        words = re.findall(r"\w+", question)
+        return (len(words) <= 3 or bool(_OPENERS.match(question.strip()))
+                or (len(words) <= 12 and bool(_ANAPHORA.search(question))))
+
+    def condense(self, question: str, history: Sequence[Message]) -> str:
+        if not self.is_follow_up(question):
+            return question
+        context: list[str] = []
+        for message in reversed(history):
+            if message["role"] != "user":
+                continue
+            context.insert(0, message["content"].strip())
+            if len(context) >= self.max_context_questions or not self.is_follow_up(
+                    message["content"]):
+                break
+        return " ".join([*context, question]) if context else question

@@ -1,0 +1,78 @@
+"""The values the CLI, the UI and the eval all speak; `dataclasses.asdict` gives the JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, TypedDict
+
+
+class Message(TypedDict):
+    """One earlier chat turn, as in `--history` files and the UI's state."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """An exact quote from the article backing one [n] marker."""
+
+    id: int
+    quote: str  # always article.text[start:end]
+    start: int
+    end: int
+    section: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A retrieved sentence offered to an answerer, with the reranker's score for it."""
+
+    sentence_id: int
+    text: str
+    start: int
+    end: int
+    section: str | None
+    kind: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An answerer's output: prose whose [n] markers number `Evidence` items from 1."""
+
+    text: str
+    refused: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """How an answer was found: for the UI's disclosure and for debugging."""
+
+    standalone_query: str
+    windows: Sequence[dict] = ()
+    evidence: Sequence[Evidence] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    answer: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """The `--json` object: exactly the documented keys."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [
+                {"id": c.id, "quote": c.quote, "start": c.start, "end": c.end,
+                 "section": c.section}
+                for c in self.citations
+            ],
+            "timings_ms": self.timings_ms,
+        }

@@ -1,0 +1,73 @@
+"""`python -m index build|status`: build the article's index or say what is in service."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from dataclasses import asdict
+from collections.abc import Sequence
+
+from index.settings import Settings, load_settings
+from index.store import current_manifest, wanted_manifest
+from source.article import Article
+from source.errors import AppError
+from source.load import load_article
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m index", description=__doc__)
+    parser.add_argument("--article", help="article file (env ATA_ARTICLE)")
+    parser.add_argument("--data-dir", help="index folder (env ATA_DATA_DIR)")
+    parser.add_argument("--embedding-model", help="packaged model or local dir")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="build the index if missing or stale")
+    build.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    status = commands.add_parser("status", help="show the index in service")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    try:
+        settings = load_settings(article=args.article, data_dir=args.data_dir,
+                                 embedding_model=args.embedding_model)
+        article = load_article(settings.article)
+        if args.command == "status":
+            return _status(settings, article, args.json)
+        from index.embed import make_embeddings
+        from index.store import ensure_index
+
+        started = time.perf_counter()
+        index = ensure_index(settings, article, make_embeddings(settings.embedding_model),
+                             force=args.force)
+        print(f"index ready: {index.manifest.windows} windows, {index.manifest.sentences} "
+              f"sentences at {index.path} ({time.perf_counter() - started:.1f} s)")
+        return 0
+    except AppError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted; the index in service is unchanged", file=sys.stderr)
+        return 130
+
+
+def _status(settings: Settings, article: Article, as_json: bool) -> int:
+    """Exit 0 when the index in service matches the article and settings, 1 otherwise."""
+    have = current_manifest(settings, article)
+    want = wanted_manifest(settings, article)
+    fresh = have is not None and have.key() == want.key()
+    report = {"article": str(settings.article), "data_dir": str(settings.data_dir),
+              "state": "ready" if fresh else ("stale" if have else "missing"),
+              "index": asdict(have) if have else None}
+    if as_json:
+        print(json.dumps(report))
+    else:
+        print(f"{report['state']}: {article.article_id} ({article.content_hash[:12]})")
+        if have:
+            print(f"  built {time.ctime(have.built_at)} in {have.build_seconds:.1f} s: "
+                  f"{have.windows} windows, {have.sentences} sentences, {have.embedding_model}, "
+                  f"segmenter {have.segmenter_version}")
+        if not fresh:
+            print("  run: python -m index build")
+    return 0 if fresh else 1
