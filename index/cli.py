@@ -7,8 +7,8 @@ import json
 import logging
 import sys
 import time
-from dataclasses import asdict
 from collections.abc import Sequence
+from dataclasses import asdict
 
 from index.settings import Settings, load_settings
 from index.store import current_manifest, wanted_manifest

@@ -116,7 +116,8 @@ def open_index(settings: Settings, article: Article, embeddings: Embeddings) -> 
         meta = vectorstore._collection.metadata or {}
         count = vectorstore._collection.count()
     except Exception as exc:  # Chroma raises many types for a damaged store
-        raise IndexCorruptError(f"cannot read the Chroma store in {current.resolve()}: {exc}") from None
+        raise IndexCorruptError(
+            f"cannot read the Chroma store in {current.resolve()}: {exc}") from None
     if {k: meta.get(k) for k in wanted.key()} != wanted.key() or count != manifest.windows:
         raise IndexCorruptError(f"Chroma store in {current.resolve()} does not match its "
                                 "manifest; run: python -m index build --force")

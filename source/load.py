@@ -33,7 +33,8 @@ def load_article(path: str | Path = BUNDLED_ARTICLE) -> Article:
     try:
         size = path.stat().st_size
         if size > MAX_ARTICLE_BYTES:
-            raise ArticleError(f"{path}: {size:,} bytes is over the {MAX_ARTICLE_BYTES:,}-byte limit")
+            raise ArticleError(
+                f"{path}: {size:,} bytes is over the {MAX_ARTICLE_BYTES:,}-byte limit")
         data = path.read_bytes()
     except FileNotFoundError:
         raise ArticleError(f"{path}: no such article file") from None

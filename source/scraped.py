@@ -26,8 +26,8 @@ _TAIL_MARKER = re.compile(
 )
 # A block that interrupts the page wherever it appears: dropped with its whole run of lines.
 _BLOCK_MARKER = re.compile(r"^(?:outdated browser|update your browser)$", re.IGNORECASE)
-_COOKIE_BANNER = re.compile(r"\bcookies?\b.*\b(?:policy|consent|accept|we use)\b|\bwe use cookies\b",
-                            re.IGNORECASE)
+_COOKIE_BANNER = re.compile(
+    r"\bcookies?\b.*\b(?:policy|consent|accept|we use)\b|\bwe use cookies\b", re.IGNORECASE)
 _LIST_MARKER = re.compile(r"^(?:(?P<bullet>[-–—•*·])|(?P<number>\d{1,2})[.)])\s+")
 _BYLINE = re.compile(r"^(?P<name>[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3}), \S.{0,240}$")
 _BY_LINE = re.compile(r"^By (?P<name>[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3})$")
