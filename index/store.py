@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -111,8 +112,8 @@ def open_index(settings: Settings, article: Article, embeddings: Embeddings) -> 
         changed = [k for k, v in wanted.key().items() if manifest.key().get(k) != v]
         raise IndexMissingError(f"index at {current.resolve()} is stale ({', '.join(changed)} "
                                 "changed); run: python -m index build")
-    vectorstore = _vectorstore(current.resolve(), article, embeddings)
     try:
+        vectorstore = _vectorstore(current.resolve(), article, embeddings)
         meta = vectorstore._collection.metadata or {}
         count = vectorstore._collection.count()
     except Exception as exc:  # Chroma raises many types for a damaged store
@@ -142,8 +143,8 @@ def build_index(settings: Settings, article: Article, embeddings: Embeddings,
             except (IndexMissingError, IndexCorruptError):
                 pass
         started = time.perf_counter()
-        build = root / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
-        shutil.rmtree(build, ignore_errors=True)
+        # Unique per build: Chroma caches clients by path, so a path is never reused.
+        build = root / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
         sentences = segment(article)
         units = windows(article, sentences, settings.window_size)
         wanted = wanted_manifest(settings, article)
