@@ -59,13 +59,15 @@ class Assistant:
             if self._chain is not None:
                 return self
             from index.embed import make_embeddings
-            from index.store import ensure_index
+            from index.store import ensure_index, require_current
             from source.load import load_article
 
             embeddings = None
             if self._index is None:
-                embeddings = make_embeddings(self.settings.embedding_model)
                 article = load_article(self.settings.article)
+                if not self.settings.auto_build:
+                    require_current(self.settings, article)  # fail before loading models
+                embeddings = make_embeddings(self.settings.embedding_model)
                 self._index = ensure_index(self.settings, article, embeddings)
             if self._scorer is None:
                 self._scorer = self._make_scorer(embeddings)

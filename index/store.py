@@ -103,15 +103,25 @@ def current_manifest(settings: Settings, article: Article) -> Manifest | None:
         return None
 
 
+def require_current(settings: Settings, article: Article) -> Manifest:
+    """The manifest in service if it matches; else the one-line error naming the fix."""
+    have = current_manifest(settings, article)
+    if have is None:
+        raise IndexMissingError(f"no index for {article.article_id} in {settings.data_dir}; "
+                                "run: python -m index build")
+    want = wanted_manifest(settings, article)
+    if have.key() != want.key():
+        changed = [k for k, v in want.key().items() if have.key().get(k) != v]
+        raise IndexMissingError(f"the index in {settings.data_dir} is stale ({', '.join(changed)}"
+                                " changed); run: python -m index build")
+    return have
+
+
 def open_index(settings: Settings, article: Article, embeddings: Embeddings) -> Index:
     """Open the index in service; raise if it is missing, stale, foreign or corrupt."""
     current = article_dir(settings, article) / "current"
-    manifest = read_manifest(current)
+    manifest = require_current(settings, article)
     wanted = wanted_manifest(settings, article)
-    if manifest.key() != wanted.key():
-        changed = [k for k, v in wanted.key().items() if manifest.key().get(k) != v]
-        raise IndexMissingError(f"index at {current.resolve()} is stale ({', '.join(changed)} "
-                                "changed); run: python -m index build")
     try:
         vectorstore = _vectorstore(current.resolve(), article, embeddings)
         meta = vectorstore._collection.metadata or {}
