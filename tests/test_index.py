@@ -109,10 +109,3 @@ def test_previous_build_kept_while_new_one_serves(settings, article, fake_embedd
     second = build_index(settings, article, fake_embeddings)
     third = build_index(settings, article, fake_embeddings)
     assert second.path.exists() and third.path.exists() and not first.path.exists()
-
-
-def test_status_command_reports_missing_then_ready(tmp_path):
-    env = {**os.environ, "ATA_DATA_DIR": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-m", "index", "status", "--json"], env=env,
-                         capture_output=True, text=True)
-    assert out.returncode == 1 and json.loads(out.stdout)["state"] == "missing"

@@ -1,0 +1,100 @@
+"""CLI error handling: one `error:` line on stderr, exit 2, no traceback, no model loaded."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from assistant.cli import main
+
+
+def run_cli(*args: str, data_dir, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ATA_DATA_DIR": str(data_dir)}
+    return subprocess.run([sys.executable, "-m", "assistant", *args], env=env, input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def assert_one_line_error(err: str, needle: str) -> None:
+    lines = [line for line in err.strip().splitlines() if line]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ") and needle in lines[0], err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("question", "needle"), [
+    ("", "empty"),
+    ("   \t  ", "empty"),
+    ("\x00\x01\x02", "empty"),
+    ("?!?! ...", "no words"),
+    ("x" * 5000, "limit is 2,000"),
+])
+def test_bad_questions_exit_2_in_process(tmp_path, capsys, question, needle):
+    assert main(["ask", "--data-dir", str(tmp_path), question]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert_one_line_error(captured.err, needle)
+    assert not (tmp_path / "indexes").exists()  # refused before any work was done
+
+
+def test_empty_question_as_subprocess(tmp_path):
+    out = run_cli("ask", "  ", data_dir=tmp_path)
+    assert out.returncode == 2 and out.stdout == ""
+    assert_one_line_error(out.stderr, "empty")
+
+
+@pytest.mark.parametrize(("content", "needle"), [
+    ("{not json", "not valid JSON"),
+    ('{"role": "user"}', "must be a JSON list"),
+    ('[{"role": "system", "content": "x"}]', "role 'system'"),
+    ('[{"role": "user", "content": 5}]', "content must be a string"),
+    ('[{"role": "user", "content": "x", "extra": 1}]', "only role and content"),
+])
+def test_malformed_history_file(tmp_path, capsys, content, needle):
+    history = tmp_path / "h.json"
+    history.write_text(content)
+    assert main(["ask", "--data-dir", str(tmp_path), "--history", str(history), "Why?"]) == 2
+    assert_one_line_error(capsys.readouterr().err, needle)
+
+
+def test_missing_history_file(tmp_path, capsys):
+    assert main(["ask", "--data-dir", str(tmp_path), "--history", str(tmp_path / "no.json"),
+                 "Why?"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "no such history file")
+
+
+def test_missing_index_with_no_build_names_the_command(tmp_path, capsys):
+    assert main(["ask", "--data-dir", str(tmp_path), "--no-build", "Who wrote it?"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "run: python -m index build")
+
+
+def test_bad_setting_from_env(tmp_path):
+    env = {**os.environ, "ATA_DATA_DIR": str(tmp_path), "ATA_MAX_CITATIONS": "lots"}
+    out = subprocess.run([sys.executable, "-m", "assistant", "ask", "Who?"], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    assert_one_line_error(out.stderr, "ATA_MAX_CITATIONS")
+
+
+def test_missing_article_file(tmp_path, capsys):
+    assert main(["ask", "--data-dir", str(tmp_path), "--article", str(tmp_path / "x.txt"),
+                 "Who?"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "no such article file")
+
+
+def test_question_and_batch_together_is_an_error(tmp_path, capsys):
+    assert main(["ask", "--data-dir", str(tmp_path), "--batch", "-", "Who?"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "not both")
+
+
+def test_no_question_at_all(tmp_path, capsys):
+    assert main(["ask", "--data-dir", str(tmp_path)]) == 2
+    assert_one_line_error(capsys.readouterr().err, "no question given")
+
+
+def test_status_json_is_one_object(tmp_path):
+    env = {**os.environ, "ATA_DATA_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-m", "index", "status", "--json"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert json.loads(out.stdout)["state"] == "missing"
