@@ -79,8 +79,8 @@ def test_nbsp_and_spacing_normalised(article):
 
 
 def test_plain_article_without_chrome_is_kept_whole():
-    raw = ("A Short Title\n\nFirst paragraph has two sentences. Here is the second.\n\n"
-           "Second paragraph, hard-wrapped\nacross two lines.\n").encode()
+    raw = (b"A Short Title\n\nFirst paragraph has two sentences. Here is the second.\n\n"
+           b"Second paragraph, hard-wrapped\nacross two lines.\n")
     a = parse_article(raw, "plain")
     assert a.title == "A Short Title"
     assert "Second paragraph, hard-wrapped across two lines." in a.text

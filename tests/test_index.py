@@ -5,7 +5,6 @@ vectors) because they test the store's bookkeeping, not retrieval quality.
 """
 
 import json
-import os
 import shutil
 import subprocess
 import sys
