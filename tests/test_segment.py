@@ -52,7 +52,8 @@ def test_each_segment_knows_paragraph_and_section(article):
     segs = segment(article)
     zheng = next(s for s in segs if "Zhengbao" in s.text)
     assert zheng.section == "Why Kissinger Could Do It, but Trump Is Unlikely to"
-    assert article.blocks[zheng.paragraph].start <= zheng.start < article.blocks[zheng.paragraph].end
+    block = article.blocks[zheng.paragraph]
+    assert block.start <= zheng.start < block.end
 
 
 def test_windows_stay_inside_a_paragraph_and_cover_every_sentence(article):
