@@ -59,14 +59,22 @@ class Assistant:
             if self._chain is not None:
                 return self
             from index.embed import make_embeddings
-            from index.store import ensure_index, require_current
+            from index.store import (
+                BUILD_HINT,
+                IndexMissingError,
+                ensure_index,
+                require_current,
+            )
             from source.load import load_article
 
             embeddings = None
             if self._index is None:
                 article = load_article(self.settings.article)
-                if not self.settings.auto_build:
-                    require_current(self.settings, article)  # fail before loading models
+                if not self.settings.auto_build:  # fail before loading any model
+                    try:
+                        require_current(self.settings, article)
+                    except IndexMissingError as exc:
+                        raise IndexMissingError(f"{exc}; {BUILD_HINT}") from None
                 embeddings = make_embeddings(self.settings.embedding_model)
                 self._index = ensure_index(self.settings, article, embeddings)
             if self._scorer is None:

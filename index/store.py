@@ -35,6 +35,7 @@ from source.errors import AppError
 
 log = logging.getLogger(__name__)
 EMBED_BATCH = 16
+BUILD_HINT = "run: python -m index build"
 
 
 class IndexMissingError(AppError):
@@ -107,13 +108,12 @@ def require_current(settings: Settings, article: Article) -> Manifest:
     """The manifest in service if it matches; else the one-line error naming the fix."""
     have = current_manifest(settings, article)
     if have is None:
-        raise IndexMissingError(f"no index for {article.article_id} in {settings.data_dir}; "
-                                "run: python -m index build")
+        raise IndexMissingError(f"no index for {article.article_id} in {settings.data_dir}")
     want = wanted_manifest(settings, article)
     if have.key() != want.key():
         changed = [k for k, v in want.key().items() if have.key().get(k) != v]
-        raise IndexMissingError(f"the index in {settings.data_dir} is stale ({', '.join(changed)}"
-                                " changed); run: python -m index build")
+        raise IndexMissingError(f"the index in {settings.data_dir} is stale "
+                                f"({', '.join(changed)} changed)")
     return have
 
 
@@ -131,7 +131,7 @@ def open_index(settings: Settings, article: Article, embeddings: Embeddings) -> 
             f"cannot read the Chroma store in {current.resolve()}: {exc}") from None
     if {k: meta.get(k) for k in wanted.key()} != wanted.key() or count != manifest.windows:
         raise IndexCorruptError(f"Chroma store in {current.resolve()} does not match its "
-                                "manifest; run: python -m index build --force")
+                                "manifest")
     sentences = segment(article)
     return Index(article, sentences, windows(article, sentences, settings.window_size),
                  vectorstore, manifest, current.resolve())
@@ -184,8 +184,8 @@ def ensure_index(settings: Settings, article: Article, embeddings: Embeddings,
             return open_index(settings, article, embeddings)
         except (IndexMissingError, IndexCorruptError) as exc:
             if not settings.auto_build:
-                raise IndexMissingError(f"{exc}; run: python -m index build") from None
-            log.warning("%s; building a new index", exc)
+                raise IndexMissingError(f"{exc}; {BUILD_HINT}") from None
+            log.warning("building the index: %s", exc)
     return build_index(settings, article, embeddings, force=force)
 
 
