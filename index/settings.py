@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     article: Path = Field(BUNDLED_ARTICLE, description="article file (.txt scraped page or .md)")
     data_dir: Path = Field(Path(".ask-the-article"), description="where indexes live")
     embedding_model: str = Field("all-MiniLM-L6-v2", description="packaged model or local dir")
-    reranker: str = Field("ms-marco-MiniLM-L6-v2",
+    reranker: str = Field("none",
                           description="packaged cross-encoder, local dir, or 'none'")
     answerer: str = Field("extractive", description="answer backend: extractive")
     window_size: int = Field(2, ge=1, le=8, description="sentences per retrieval window")
