@@ -100,6 +100,13 @@ class Assistant:
         return self._index
 
     @property
+    def min_support(self) -> float:
+        """The score under which the assistant refuses (the scorer's calibrated threshold)."""
+        self.warm_up()
+        assert self._scorer is not None
+        return self._scorer.min_support
+
+    @property
     def article(self):  # noqa: ANN201 - source.Article
         return self.index.article
 

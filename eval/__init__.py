@@ -1,0 +1,1 @@
+"""The eval suite: cases, entailment judge, metrics, reports (python -m eval)."""

@@ -1,0 +1,177 @@
+"""Per-case metrics: retrieval, citation validity, ALCE citation recall/precision,
+faithfulness, key-point recall and refusal, and their aggregation.
+
+ALCE (Gao et al. 2023, "Enabling Large Language Models to Generate Text with
+Citations"): a statement is supported when the concatenation of its cited quotes
+entails it (citation recall); a citation is irrelevant when it alone does not entail
+its statement and removing it does not change whether the statement is supported
+(citation precision = share of citations not irrelevant).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.citations import MARKER
+from assistant.types import Answer, Citation, Trace
+from eval.cases import Case
+from eval.judge import ENTAILED, Judge
+from source.article import Article
+
+_MARKER_GROUP = re.compile(r"(?:\s*\[\d{1,3}\])+")
+_ATTRIBUTION = re.compile(
+    r"^(?:according to the (?:article|author),?|the (?:article|author) (?:says|notes|argues|"
+    r"writes|states|claims)(?: that)?:?|it (?:also )?(?:says|adds|notes|argues)(?: that)?:?|"
+    r"and:)\s*", re.IGNORECASE)
+_QUOTES = "“”\"'‘’ "
+K_VALUES = (1, 3, 5)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One sentence of an answer, as a claim, with the citation ids it carries."""
+
+    claim: str
+    cites: tuple[int, ...]
+
+
+def statements(answer_text: str) -> list[Statement]:
+    """Split an answer into claims: a marker group closes the claim before it."""
+    out: list[Statement] = []
+    pos = 0
+    for match in _MARKER_GROUP.finditer(answer_text):
+        chunk = answer_text[pos : match.start()]
+        out.append(Statement(claim(chunk), tuple(int(n) for n in MARKER.findall(match.group()))))
+        pos = match.end()
+    tail = claim(answer_text[pos:])
+    if re.search(r"\w", tail):
+        out.append(Statement(tail, ()))
+    return [s for s in out if re.search(r"\w", s.claim)]
+
+
+def claim(text: str) -> str:
+    """A statement without markers, attribution lead-ins or wrapping quote marks."""
+    text = MARKER.sub("", text).strip()
+    text = _ATTRIBUTION.sub("", text).strip()
+    return text.strip(_QUOTES).strip()
+
+
+def citation_scores(answer: Answer, judge: Judge) -> dict[str, float | None]:
+    """ALCE citation recall and precision, and faithfulness to all cited evidence."""
+    if answer.refused or not answer.citations:
+        return {"citation_recall": None, "citation_precision": None, "faithfulness": None}
+    quotes = {c.id: c.quote for c in answer.citations}
+    claims = statements(answer.answer)
+    everything = " ".join(quotes[i] for i in sorted(quotes))
+    pairs: list[tuple[str, str]] = []
+    for st in claims:
+        cited = [quotes[i] for i in st.cites if i in quotes]
+        pairs.append((" ".join(cited), st.claim))
+        pairs.append((everything, st.claim))
+        for i in st.cites:
+            pairs.append((quotes.get(i, ""), st.claim))
+            rest = [quotes[j] for j in st.cites if j != i and j in quotes]
+            pairs.append((" ".join(rest), st.claim))
+    probs = dict(zip(pairs, judge.entailment(pairs), strict=True))
+
+    def entailed(premise: str, hypothesis: str) -> bool:
+        return bool(premise) and probs[(premise, hypothesis)] >= ENTAILED
+
+    supported, faithful, relevant, total = 0, 0, 0, 0
+    for st in claims:
+        cited = " ".join(quotes[i] for i in st.cites if i in quotes)
+        is_supported = entailed(cited, st.claim)
+        supported += is_supported
+        faithful += entailed(everything, st.claim)
+        for i in st.cites:
+            total += 1
+            alone = entailed(quotes.get(i, ""), st.claim)
+            rest = " ".join(quotes[j] for j in st.cites if j != i and j in quotes)
+            irrelevant = not alone and entailed(rest, st.claim) == is_supported
+            relevant += not irrelevant
+    n = len(claims) or 1
+    return {"citation_recall": supported / n, "faithfulness": faithful / n,
+            "citation_precision": relevant / total if total else 0.0}
+
+
+def citation_validity(citations: Sequence[Citation], article: Article) -> float:
+    """Share of citations whose quote is exactly the article text at its offsets."""
+    if not citations:
+        return 1.0
+    ok = sum(article.text[c.start : c.end] == c.quote for c in citations)
+    return ok / len(citations)
+
+
+def key_point_recall(case: Case, answer: Answer) -> float | None:
+    if not case.key_points:
+        return None
+    text = answer.answer.lower()
+    return sum(any(alt.lower() in text for alt in point) for point in case.key_points) / len(
+        case.key_points)
+
+
+def retrieval_scores(case: Case, trace: Trace) -> dict[str, float | None]:
+    """Recall@k and reciprocal rank of the gold sentences in the reranked evidence."""
+    if not case.gold_sentence_ids:
+        return {**{f"recall@{k}": None for k in K_VALUES}, "mrr": None}
+    ranking = [e.sentence_id for e in trace.evidence]
+    gold = set(case.gold_sentence_ids)
+    out: dict[str, float | None] = {
+        f"recall@{k}": len(gold & set(ranking[:k])) / len(gold) for k in K_VALUES}
+    first = next((r for r, sid in enumerate(ranking, 1) if sid in gold), None)
+    out["mrr"] = 1 / first if first else 0.0
+    return out
+
+
+def case_metrics(case: Case, answer: Answer, trace: Trace, article: Article,
+                 judge: Judge) -> dict[str, float | bool | None]:
+    gold_spans = [(article.text.index(q), article.text.index(q) + len(q))
+                  for q in case.gold_quotes]
+    gold_cited = any(c.start < e and s < c.end for c in answer.citations for s, e in gold_spans)
+    m: dict[str, float | bool | None] = {
+        "refused": answer.refused,
+        "refusal_correct": answer.refused == (not case.answerable),
+        "citation_validity": citation_validity(answer.citations, article),
+        "key_point_recall": key_point_recall(case, answer),
+        "gold_cited": gold_cited if case.answerable else None,
+        "latency_ms": answer.timings_ms.get("total"),
+        **retrieval_scores(case, trace),
+        **citation_scores(answer, judge),
+    }
+    m["passed"] = passed(case, m)
+    return m
+
+
+def passed(case: Case, m: dict) -> bool:
+    """Unanswerable: refused. Answerable: answered, valid quotes, and the right evidence
+    (a gold sentence cited or at least half of the key points present)."""
+    if not case.answerable:
+        return bool(m["refused"])
+    if m["refused"] or m["citation_validity"] < 1.0:
+        return False
+    return bool(m["gold_cited"]) or (m["key_point_recall"] or 0) >= 0.5
+
+
+def aggregate(rows: Sequence[dict], cases: Sequence[Case]) -> dict[str, float | None]:
+    """Means over the cases where a metric applies, plus refusal precision/recall."""
+    keys = ["citation_validity", "citation_recall", "citation_precision", "faithfulness",
+            "key_point_recall", *(f"recall@{k}" for k in K_VALUES), "mrr"]
+    out: dict[str, float | None] = {}
+    for key in keys:
+        values = [r[key] for r in rows if r.get(key) is not None]
+        out[key] = round(statistics.fmean(values), 4) if values else None
+    out["pass_rate"] = round(statistics.fmean(r["passed"] for r in rows), 4) if rows else None
+    expected = [not c.answerable for c in cases]
+    got = [bool(r["refused"]) for r in rows]
+    tp = sum(e and g for e, g in zip(expected, got, strict=True))
+    out["refusal_precision"] = round(tp / sum(got), 4) if sum(got) else None
+    out["refusal_recall"] = round(tp / sum(expected), 4) if sum(expected) else None
+    latencies = [r["latency_ms"] for r in rows if r.get("latency_ms") is not None]
+    if len(latencies) >= 2:
+        out["latency_p50_ms"] = round(statistics.median(latencies), 1)
+        out["latency_p95_ms"] = round(statistics.quantiles(latencies, n=20)[-1], 1)
+    out["cases"] = len(rows)
+    return out

@@ -1,0 +1,96 @@
+"""Write a run's report: the JSON, a Markdown page with per-category tables, and plots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+COLUMNS = ["pass_rate", "recall@5", "mrr", "citation_validity", "citation_recall",
+           "citation_precision", "faithfulness", "key_point_recall", "refusal_precision",
+           "refusal_recall", "latency_p50_ms", "latency_p95_ms", "cases"]
+
+
+def write_report(report: dict, out_dir: Path) -> dict[str, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out_dir / "report.json", "markdown": out_dir / "report.md"}
+    tmp = paths["json"].with_suffix(".tmp")
+    tmp.write_text(json.dumps(report, indent=1, ensure_ascii=False), "utf-8")
+    tmp.replace(paths["json"])
+    paths.update(_plots(report, out_dir))
+    paths["markdown"].write_text(markdown(report, {k: v.name for k, v in paths.items()
+                                                   if k.startswith("plot")}), "utf-8")
+    return paths
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3f}" if value <= 1 else f"{value:.0f}"
+    return str(value)
+
+
+def table(rows: dict[str, dict]) -> list[str]:
+    lines = ["| | " + " | ".join(COLUMNS) + " |", "|---|" + "---:|" * len(COLUMNS)]
+    for name, agg in rows.items():
+        lines.append(f"| {name} | " + " | ".join(_cell(agg.get(c)) for c in COLUMNS) + " |")
+    return lines
+
+
+def markdown(report: dict, plots: dict[str, str]) -> str:
+    meta = report["meta"]
+    lines = [
+        "# Eval report", "",
+        f"Commit `{meta['git_commit']}`, {meta['created']}, {report['aggregate']['cases']} cases "
+        f"in {meta['seconds']} s. Answerer `{meta['settings']['answerer']}`, reranker "
+        f"`{meta['settings']['reranker']}`, judge `{meta['judge']}`.", "",
+        "## Aggregate and per category", "",
+        *table({"**all**": report["aggregate"], **report["by_category"]}), "",
+    ]
+    for name in plots.values():
+        lines += [f"![{name}]({name})", ""]
+    failed = [c for c in report["cases"] if not c["metrics"]["passed"]]
+    lines += [f"## Failing cases ({len(failed)})", ""]
+    for c in failed:
+        m = c["metrics"]
+        lines += [f"### {c['id']} ({c['category']}): {c['question']}", "",
+                  f"- answer: {c['answer']['answer']}",
+                  f"- refused {m['refused']}, gold cited {m['gold_cited']}, key points "
+                  f"{_cell(m['key_point_recall'])}, faithfulness {_cell(m['faithfulness'])}",
+                  f"- gold: {' / '.join(c['gold_quotes']) or '(none: should refuse)'}", ""]
+    return "\n".join(lines)
+
+
+def _plots(report: dict, out_dir: Path) -> dict[str, Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cases = report["cases"]
+    paths: dict[str, Path] = {}
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    ax.hist([c["metrics"]["latency_ms"] for c in cases], bins=20, color="#4a7")
+    ax.set_xlabel("latency per question (ms)")
+    ax.set_ylabel("cases")
+    fig.tight_layout()
+    paths["plot_latency"] = out_dir / "latency.png"
+    fig.savefig(paths["plot_latency"], dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    top = [c["evidence"][0]["score"] if c["evidence"] else 0.0 for c in cases]
+    answerable = [s for s, c in zip(top, cases, strict=True) if c["answerable"]]
+    other = [s for s, c in zip(top, cases, strict=True) if not c["answerable"]]
+    ax.hist([answerable, other], bins=20, label=["answerable", "should refuse"],
+            color=["#4a7", "#c54"])
+    ax.axvline(report["meta"]["min_support"], color="k", linestyle="--", linewidth=1,
+               label="refusal threshold")
+    ax.set_xlabel("best evidence score (reranker)")
+    ax.set_ylabel("cases")
+    ax.legend()
+    fig.tight_layout()
+    paths["plot_scores"] = out_dir / "scores.png"
+    fig.savefig(paths["plot_scores"], dpi=110)
+    plt.close(fig)
+    return paths

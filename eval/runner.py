@@ -1,0 +1,71 @@
+"""Run the eval set through the assistant in process and collect every verdict."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from tqdm import tqdm
+
+from assistant.chain import Assistant
+from eval.cases import Case
+from eval.judge import Judge
+from eval.metrics import aggregate, case_metrics
+
+REPORT_VERSION = 1
+
+
+def run_suite(assistant: Assistant, judge: Judge, cases: Sequence[Case],
+              progress: bool = True) -> dict:
+    """The report: meta, aggregate and per-category metrics, and every case in full."""
+    assistant.warm_up()
+    article = assistant.article
+    rows: list[dict] = []
+    started = time.perf_counter()
+    for case in tqdm(cases, desc="eval", unit="case", disable=not progress):
+        result = assistant.run(case.question, list(case.history))
+        metrics = case_metrics(case, result.answer, result.trace, article, judge)
+        rows.append({
+            "id": case.id, "category": case.category, "question": case.question,
+            "answerable": case.answerable, "history": list(case.history),
+            "gold_quotes": list(case.gold_quotes),
+            "answer": result.answer.to_json(),
+            "standalone_query": result.trace.standalone_query,
+            "evidence": [{"sentence_id": e.sentence_id, "score": round(e.score, 4),
+                          "text": e.text} for e in result.trace.evidence[:5]],
+            "metrics": metrics,
+        })
+    by_category: dict[str, dict] = {}
+    for category in dict.fromkeys(c.category for c in cases):
+        picked = [(r["metrics"], c) for r, c in zip(rows, cases, strict=True)
+                  if c.category == category]
+        by_category[category] = aggregate([m for m, _ in picked], [c for _, c in picked])
+    settings = assistant.settings
+    return {
+        "version": REPORT_VERSION,
+        "meta": {
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "git_commit": _git_commit(),
+            "python": platform.python_version(),
+            "seconds": round(time.perf_counter() - started, 1),
+            "judge": judge.name,
+            "min_support": assistant.min_support,
+            "settings": {k: str(v) for k, v in settings.model_dump().items()},
+            "index": asdict(assistant.index.manifest),
+        },
+        "aggregate": aggregate([r["metrics"] for r in rows], cases),
+        "by_category": by_category,
+        "cases": rows,
+    }
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, timeout=5)
+        return out.stdout.strip() or None
+    except OSError:
+        return None
