@@ -133,22 +133,26 @@ class Assistant:
     def _rerank(self, x: dict) -> dict:
         """Score retrieved windows, then the sentences of the best ones, best first."""
         windows: list[Document] = x["windows"]
-        query: str = x["query"]
-        scorer = self._scorer
-        assert scorer is not None
-        scores = scorer.score(query, [d.page_content for d in windows])
-        ranked = sorted(zip(windows, scores, strict=True), key=lambda p: -p[1])
+        ranked = sorted(zip(windows, self._score(x, [d.page_content for d in windows]),
+                            strict=True), key=lambda p: -p[1])
         top = ranked[: self.settings.rerank_top]
-        ids: list[int] = []
-        for doc, _ in top:
-            for sid in str(doc.metadata["sentence_ids"]).split(","):
-                if int(sid) not in ids:
-                    ids.append(int(sid))
+        ids = list(dict.fromkeys(int(i) for doc, _ in top
+                                 for i in str(doc.metadata["sentence_ids"]).split(",")))
         sentences = [self.index.sentences[i] for i in ids]
-        sentence_scores = scorer.score(query, [s.text for s in sentences])
+        scores = self._score(x, [s.search_text for s in sentences])
         evidence = [Evidence(s.id, s.text, s.start, s.end, s.section, s.kind, score)
-                    for s, score in zip(sentences, sentence_scores, strict=True)]
+                    for s, score in zip(sentences, scores, strict=True)]
         return {"window_scores": top, "evidence": sorted(evidence, key=lambda e: -e.score)}
+
+    def _score(self, x: dict, passages: list[str]) -> list[float]:
+        """Relevance to the standalone query; for a follow-up, averaged with relevance to
+        the question as asked, so what is new in it ("and in the Arctic?") counts."""
+        assert self._scorer is not None
+        scores = self._scorer.score(x["query"], passages)
+        if x["query"] == x["question"]:
+            return scores
+        own = self._scorer.score(x["question"], passages)
+        return [(a + b) / 2 for a, b in zip(scores, own, strict=True)]
 
     # -- asking ------------------------------------------------------------------
     def run(self, question: str, history: Sequence[Message] = ()) -> Result:
@@ -158,7 +162,7 @@ class Assistant:
         assert answerer is not None
         started = time.perf_counter()
         draft = self._refusal() if state["refuse"] else answerer.answer(
-            state["question"], state["evidence"])
+            state["question"], state["supported"])
         state["timings"]["answer"] = round((time.perf_counter() - started) * 1000, 1)
         return self._finish(state, draft)
 
@@ -177,7 +181,7 @@ class Assistant:
             yield draft.text
         else:
             parts: list[str] = []
-            for piece in answerer.stream(state["question"], state["evidence"]):
+            for piece in answerer.stream(state["question"], state["supported"]):
                 parts.append(piece)
                 yield piece
             draft = Draft("".join(parts))
@@ -192,17 +196,19 @@ class Assistant:
                                     "timings": {}, "started": time.perf_counter()})
         best = max((e.score for e in state["evidence"]), default=float("-inf"))
         state["refuse"] = best < self._scorer.min_support
+        floor = max(self._scorer.min_support, best * self._scorer.spread)
+        state["supported"] = [e for e in state["evidence"] if e.score >= floor]
         return state
 
     def _refusal(self) -> Draft:
         return Draft(f"The article doesn't say. It is about: {self.article.title}", refused=True)
 
     def _finish(self, state: dict, draft: Draft) -> Result:
-        text, citations = resolve(draft, state["evidence"], self.article)
+        text, citations = resolve(draft, state["supported"], self.article)
         refused = draft.refused or not citations
         if refused and not draft.refused:
             draft = self._refusal()
-            text, citations = resolve(draft, state["evidence"], self.article)
+            text, citations = resolve(draft, state["supported"], self.article)
         timings = state["timings"]
         timings["total"] = round((time.perf_counter() - state["started"]) * 1000, 1)
         answer = Answer(state["question"], text, refused, citations, timings)

@@ -18,6 +18,7 @@ from index.models import resolve_model
 class Scorer(Protocol):
     name: str
     min_support: float  # below this, a passage is taken not to answer the query
+    spread: float  # evidence scoring under spread × the best score is left out
 
     def score(self, query: str, passages: Sequence[str]) -> list[float]: ...
 
@@ -25,12 +26,13 @@ class Scorer(Protocol):
 class CrossEncoderScorer:
     """A sentence-transformers cross-encoder read from a packaged model folder."""
 
-    def __init__(self, spec: str, min_support: float) -> None:
+    def __init__(self, spec: str, min_support: float, spread: float = 0.5) -> None:
         force_offline()
         from sentence_transformers import CrossEncoder
 
         self.name = spec
         self.min_support = min_support
+        self.spread = spread
         self._model = CrossEncoder(str(resolve_model(spec)), device="cpu",
                                    local_files_only=True)
 
@@ -45,9 +47,11 @@ class CrossEncoderScorer:
 class EmbeddingScorer:
     """Cosine similarity of normalised embeddings: the fallback when no cross-encoder is set."""
 
-    def __init__(self, embeddings: Embeddings, min_support: float = 0.35) -> None:
+    def __init__(self, embeddings: Embeddings, min_support: float = 0.35,
+                 spread: float = 0.8) -> None:
         self.name = "embedding-cosine"
         self.min_support = min_support
+        self.spread = spread
         self._embeddings = embeddings
 
     def score(self, query: str, passages: Sequence[str]) -> list[float]:

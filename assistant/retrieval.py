@@ -28,7 +28,7 @@ def tokenize(text: str) -> list[str]:
 
 def window_documents(index: Index) -> list[Document]:
     return [
-        Document(page_content=w.text, id=str(w.id),
+        Document(page_content=w.search_text, id=str(w.id),
                  metadata={"window_id": w.id, "sentence_ids": ",".join(map(str, w.sentence_ids)),
                            "start": w.start, "end": w.end, "paragraph": w.paragraph,
                            "section": w.section or ""})

@@ -10,7 +10,16 @@ import pysbd
 from source.article import Article, BlockKind
 
 # Bump when segmentation or windowing changes: the index is rebuilt when it differs.
-SEGMENTER_VERSION = "pysbd-0.3-v1"
+SEGMENTER_VERSION = "pysbd-0.3-v2"
+
+# What a title or byline is, said in words, so "who wrote it?" can match the byline.
+_ROLE_LABELS: dict[str, str] = {"title": "The title of the article: ",
+                                "byline": "The author who wrote the article: "}
+
+
+def search_text(kind: str, text: str) -> str:
+    """The text retrieval and reranking see for a passage; citations still use `text`."""
+    return _ROLE_LABELS.get(kind, "") + text
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +34,10 @@ class Segment:
     section: str | None
     kind: BlockKind
 
+    @property
+    def search_text(self) -> str:
+        return search_text(self.kind, self.text)
+
 
 @dataclass(frozen=True, slots=True)
 class Window:
@@ -37,6 +50,11 @@ class Window:
     text: str
     paragraph: int
     section: str | None
+    kind: BlockKind
+
+    @property
+    def search_text(self) -> str:
+        return search_text(self.kind, self.text)
 
 
 @cache
@@ -76,5 +94,5 @@ def windows(article: Article, sentences: list[Segment], size: int = 2) -> list[W
             part = group[i : i + size]
             start, end = part[0].start, part[-1].end
             out.append(Window(len(out), tuple(s.id for s in part), start, end,
-                              article.text[start:end], paragraph, part[0].section))
+                              article.text[start:end], paragraph, part[0].section, part[0].kind))
     return out

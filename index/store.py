@@ -164,7 +164,7 @@ def build_index(settings: Settings, article: Article, embeddings: Embeddings,
         for first in tqdm(range(0, len(units), EMBED_BATCH), desc="embedding", unit="batch",
                           disable=not progress):
             part = units[first : first + EMBED_BATCH]
-            vectorstore.add_texts(texts=[w.text for w in part],
+            vectorstore.add_texts(texts=[w.search_text for w in part],
                                   metadatas=[_window_metadata(w) for w in part],
                                   ids=[str(w.id) for w in part])
         manifest = Manifest(**{**asdict(wanted), "sentences": len(sentences),

@@ -14,13 +14,13 @@ _NOT_CLAIMS = ("title", "heading")
 
 
 class ExtractiveAnswerer:
-    """Picks up to `max_citations` sentences scoring within `spread` of the best one."""
+    """Quotes the best `max_citations` of the evidence it is given (already cut to the
+    sentences that score close to the best one)."""
 
     name = "extractive"
 
-    def __init__(self, max_citations: int = 3, spread: float = 0.5) -> None:
+    def __init__(self, max_citations: int = 3) -> None:
         self.max_citations = max_citations
-        self.spread = spread
 
     def select(self, evidence: Sequence[Evidence]) -> list[int]:
         """Indexes into `evidence` of the sentences to quote, in article order.
@@ -32,11 +32,7 @@ class ExtractiveAnswerer:
         claims = [i for i in ranked if evidence[i].kind not in _NOT_CLAIMS
                   and not evidence[i].text.endswith("?")]
         pool = claims or ranked
-        if not pool:
-            return []
-        best = evidence[pool[0]].score
-        chosen = [i for i in pool if evidence[i].score >= best * self.spread]
-        return sorted(chosen[: self.max_citations], key=lambda i: evidence[i].start)
+        return sorted(pool[: self.max_citations], key=lambda i: evidence[i].start)
 
     def answer(self, question: str, evidence: Sequence[Evidence]) -> Draft:
         return Draft("".join(self.stream(question, evidence)))
