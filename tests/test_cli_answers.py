@@ -1,0 +1,56 @@
+"""The CLI end to end with real models, as a user runs it (one process per call)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def run_cli(args, data_dir, stdin=None):
+    env = {**os.environ, "ATA_DATA_DIR": str(data_dir)}
+    return subprocess.run([sys.executable, "-m", "assistant", *args], env=env, input=stdin,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_ask_json_zhengbao(assistant, shared_data_dir, article):
+    out = run_cli(["ask", "--json", "On which island did Soviet and Chinese troops clash?"],
+                  shared_data_dir)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert len(lines) == 1
+    data = json.loads(lines[0])
+    assert data["refused"] is False
+    quote = next(c for c in data["citations"] if "Zhengbao" in c["quote"])
+    assert article.text[quote["start"]:quote["end"]] == quote["quote"]
+
+
+def test_ask_human_output_lists_quotes(assistant, shared_data_dir):
+    out = run_cli(["ask", "How much was Russia-China trade worth in 2023?"], shared_data_dir)
+    assert out.returncode == 0, out.stderr
+    assert "[1]" in out.stdout and "$240 billion" in out.stdout and "chars " in out.stdout
+
+
+def test_batch_keeps_order_and_reports_bad_lines(assistant, shared_data_dir):
+    lines = [
+        {"question": "Who wrote the article?"},
+        "this line is not json",
+        {"question": "How do I bake sourdough bread?"},
+        {"question": "And in the Arctic?", "history": [
+            {"role": "user", "content": "How could China respond to the US luring Russia?"},
+            {"role": "assistant", "content": "It could finish Power of Siberia 2."}]},
+        {"question": "   "},
+    ]
+    stdin = "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n"
+    out = run_cli(["ask", "--batch", "-"], shared_data_dir, stdin=stdin)
+    assert out.returncode == 2  # some lines failed, and the rest were still answered
+    results = [json.loads(line) for line in out.stdout.strip().splitlines()]
+    assert len(results) == 5
+    assert "Ihor Petrenko" in json.dumps(results[0]["citations"])
+    assert results[1] == {"line": 2, "error": results[1]["error"]} and "JSON" in results[1]["error"]
+    assert results[2]["refused"] is True
+    assert any("Arctic" in c["quote"] for c in results[3]["citations"])
+    assert "empty" in results[4]["error"]
