@@ -99,6 +99,12 @@ class Assistant:
         assert self._index is not None
         return self._index
 
+    def with_answerer(self, answerer: Answerer) -> Assistant:
+        """The same index, scorer and settings with another answerer (for side-by-side runs)."""
+        self.warm_up()
+        return Assistant(self.settings, index=self._index, scorer=self._scorer,
+                         answerer=answerer, condenser=self.condenser).warm_up()
+
     @property
     def min_support(self) -> float:
         """The score under which the assistant refuses (the scorer's calibrated threshold)."""

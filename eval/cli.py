@@ -13,7 +13,7 @@ from source.errors import AppError
 
 DEFAULT_OUT = Path("eval/reports/latest")
 BASELINE = Path(__file__).resolve().parent / "baseline.json"
-DEFAULT_JUDGE = "nli-deberta-v3-xsmall"
+DEFAULT_JUDGE = "coverage"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,7 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--cases", type=Path, help="cases JSONL (default: eval/cases.jsonl)")
     run.add_argument("--category", action="append", help="only these categories")
     run.add_argument("--limit", type=int, help="only the first N cases")
-    run.add_argument("--judge", default=DEFAULT_JUDGE, help="packaged NLI model for entailment")
+    run.add_argument("--judge", default=DEFAULT_JUDGE,
+                     help="coverage, or an NLI model (packaged name or folder)")
     run.add_argument("--answerer", help="answer backend to evaluate")
     run.add_argument("--reranker", help="reranker to evaluate")
     run.add_argument("--data-dir", help="index folder")
@@ -47,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from assistant.chain import Assistant
     from eval.cases import CASES_FILE, load_cases
-    from eval.judge import NLIJudge
+    from eval.judge import make_judge
     from eval.report import write_report
     from eval.runner import run_suite
     from index.settings import load_settings
@@ -60,7 +61,7 @@ def _run(args: argparse.Namespace) -> int:
         cases = [c for c in cases if c.category in args.category]
     if args.limit:
         cases = cases[: args.limit]
-    report = run_suite(assistant, NLIJudge(args.judge), cases)
+    report = run_suite(assistant, make_judge(args.judge), cases)
     paths = write_report(report, args.out)
     agg = report["aggregate"]
     print(f"{agg['cases']} cases: pass rate {agg['pass_rate']:.3f}, faithfulness "

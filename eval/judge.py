@@ -1,12 +1,20 @@
-"""The entailment judge: a packaged NLI cross-encoder saying whether evidence supports a claim."""
+"""Judges of whether evidence supports a claim.
+
+`NLIJudge` runs an NLI cross-encoder from a local folder or packaged model. No PyPI
+package we could find ships NLI weights (see README, "Eval"), so the default is
+`CoverageJudge`: a transparent lexical stand-in, named for what it is, not an NLI model.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Protocol
 
+from assistant.retrieval import tokenize
 from index.embed import force_offline
 from index.models import resolve_model
+from index.settings import ConfigError
 
 ENTAILED = 0.5  # P(entailment) at or above which a claim counts as supported
 
@@ -43,3 +51,48 @@ class NLIJudge:
 
     def supports(self, premise: str, hypothesis: str) -> bool:
         return self.entailment([(premise, hypothesis)])[0] >= ENTAILED
+
+
+_STOP = frozenset(tokenize(
+    "a an the and or but if of to in on at by for from with as is are was were be been being "
+    "it its this that these those there their they them he his she her we our you your i "
+    "which who whom what when where why how do does did has have had will would could should "
+    "may might can also than then so such into about over after before up out all any some "
+    "more most other only very just both each"))
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+_NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|cannot)\b|n't\b", re.IGNORECASE)
+
+
+class CoverageJudge:
+    """Supported = the premise contains (by Snowball stem) ~80%+ of the claim's content words
+    and agrees with it on negation. Deterministic and needs no model; blind to paraphrase
+    with new words, and to contradiction that keeps the words (README: Eval, judge)."""
+
+    name = "coverage (lexical stand-in, not NLI)"
+
+    def entailment(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        return [self._score(premise, claim) for premise, claim in pairs]
+
+    @staticmethod
+    def _score(premise: str, claim: str) -> float:
+        words = [w for w in tokenize(claim) if w not in _STOP]
+        if not words or not premise:
+            return 0.0
+        have = set(tokenize(premise))
+        coverage = sum(w in have for w in words) / len(words)
+        # Negation must agree with the premise sentences that speak about the claim.
+        related = [s for s in _SENTENCE_END.split(premise)
+                   if sum(w in set(tokenize(s)) for w in words) >= len(words) / 2]
+        if bool(_NEGATION.search(claim)) != any(_NEGATION.search(s) for s in related):
+            coverage *= 0.4
+        return coverage**3  # one new content word in four already means "not supported"
+
+
+def make_judge(spec: str) -> Judge:
+    """`coverage` (default), or a packaged NLI model name / local NLI model folder."""
+    if spec == "coverage":
+        return CoverageJudge()
+    try:
+        return NLIJudge(spec)
+    except (OSError, ValueError, StopIteration) as exc:
+        raise ConfigError(f"judge {spec!r} is not a usable NLI model: {exc}") from None

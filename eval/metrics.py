@@ -146,11 +146,12 @@ def case_metrics(case: Case, answer: Answer, trace: Trace, article: Article,
 
 
 def passed(case: Case, m: dict) -> bool:
-    """Unanswerable: refused. Answerable: answered, valid quotes, and the right evidence
-    (a gold sentence cited or at least half of the key points present)."""
+    """Unanswerable: refused. Answerable: answered, valid quotes that support what they are
+    attached to (citation recall ≥ 0.5), and the right evidence (a gold sentence cited or
+    at least half of the key points present)."""
     if not case.answerable:
         return bool(m["refused"])
-    if m["refused"] or m["citation_validity"] < 1.0:
+    if m["refused"] or m["citation_validity"] < 1.0 or (m["citation_recall"] or 0) < 0.5:
         return False
     return bool(m["gold_cited"]) or (m["key_point_recall"] or 0) >= 0.5
 
