@@ -1,5 +1,5 @@
 # Two commands do all set-up on a fresh machine (see README):
-#   make run    install into .venv, build the index if missing, start the app
+#   make run    install into .venv, build the index if missing, serve the app on 127.0.0.1:7860
 #   make test   install into .venv (with test tools), lint, run the test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -17,10 +17,10 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m index build
-	$(BIN)/python -m assistant chat
+	$(BIN)/python ui.py
 
-chat: run
+chat: $(STAMP)
+	$(BIN)/python -m assistant chat
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

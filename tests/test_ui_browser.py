@@ -1,0 +1,105 @@
+"""The running app: a real headless Chromium driven by Playwright, and the gradio_client API.
+
+Chromium is Debian's (/usr/bin/chromium, installed by .ci/run); no browser is downloaded.
+"""
+
+import json
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+import ui
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(assistant):
+    port = free_port()
+    demo = ui.build_app(assistant)
+    ui.launch(demo, "127.0.0.1", port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium; .ci/run does)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def ask(page, question):
+    box = page.locator("#ata-question textarea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_chat_answers_highlights_and_follows_up(app_url, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    hosts, dialogs = set(), []
+    page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(app_url)
+
+    ask(page, "On which island did Soviet and Chinese troops clash?")
+    page.wait_for_selector("#ata-article mark.ata-q", timeout=60_000)
+    assert "Zhengbao" in page.locator("#ata-chat").inner_text()
+    marks = [m.inner_text() for m in page.locator("#ata-article mark.ata-q").all()]
+    assert any("border island of Zhengbao" in m for m in marks)
+
+    ask(page, "Why was China interested in that?")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#ata-chat ol.ata-quotes').length >= 2",
+        timeout=60_000)
+    assert page.locator("#ata-article mark.ata-q").count() >= 1
+    page.get_by_text("How this answer was found").click()
+    trace = page.locator("#ata-trace").inner_text()
+    # the follow-up was retrieved with the earlier question it leans on
+    assert "Soviet and Chinese troops clash? Why was China interested in that?" in trace
+
+    page.locator("#ata-chat a.ata-cite").last.click()
+    page.wait_for_selector("#ata-article mark.ata-q.active", timeout=5_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ui-answer.png"))
+
+    ask(page, "<script>alert(1)</script><img src=x onerror=alert(2)> **bold**")
+    page.wait_for_function(
+        "() => document.querySelector('#ata-chat').innerText.includes('<script>alert(1)')",
+        timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "ui-escaped.png"), full_page=True)
+    assert dialogs == []  # nothing the user typed ran
+    assert hosts == {app_url.split("/")[2]}, hosts  # no request left the machine
+
+
+def test_gradio_client_ask_endpoint(app_url, article):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    data = client.predict("On which island did Soviet and Chinese troops clash?", "[]",
+                          api_name="/ask")
+    data = json.loads(data) if isinstance(data, str) else data
+    assert set(data) == {"question", "answer", "refused", "citations", "timings_ms"}
+    quote = next(c for c in data["citations"] if "Zhengbao" in c["quote"])
+    assert article.text[quote["start"]:quote["end"]] == quote["quote"]
+    error = client.predict("   ", "[]", api_name="/ask")
+    error = json.loads(error) if isinstance(error, str) else error
+    assert "empty" in error["error"]
