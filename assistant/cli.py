@@ -16,7 +16,7 @@ from typing import TextIO
 from assistant.history import InputError, parse_history, read_history_file
 from assistant.types import Answer, Message
 from index.settings import Settings, load_settings
-from source.errors import AppError
+from source.errors import run_cli
 
 log = logging.getLogger("assistant")
 
@@ -48,20 +48,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(message)s", stream=sys.stderr)
-    try:
+
+    def body() -> int:
         settings = load_settings(
             article=args.article, data_dir=args.data_dir, embedding_model=args.embedding_model,
             reranker=args.reranker, answerer=args.answerer, max_citations=args.max_citations,
             min_support=args.min_support, auto_build=args.auto_build)
-        if args.command == "chat":
-            return chat(settings)
-        return ask(settings, args)
-    except AppError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
+        return chat(settings) if args.command == "chat" else ask(settings, args)
+
+    return run_cli(body)
 
 
 def ask(settings: Settings, args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from source.errors import AppError
+from source.errors import AppError, run_cli
 
 DEFAULT_OUT = Path("eval/reports/latest")
 BASELINE = Path(__file__).resolve().parent / "baseline.json"
@@ -36,13 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     cmp.add_argument("--thresholds", type=Path, help="TOML (default: eval/thresholds.toml)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
-    try:
-        if args.command == "compare":
-            return _compare(args.baseline, args.current, args.thresholds)
-        return _run(args)
-    except AppError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    if args.command == "compare":
+        return run_cli(lambda: _compare(args.baseline, args.current, args.thresholds))
+    return run_cli(lambda: _run(args))
 
 
 def _run(args: argparse.Namespace) -> int:

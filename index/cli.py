@@ -13,7 +13,7 @@ from dataclasses import asdict
 from index.settings import Settings, load_settings
 from index.store import current_manifest, wanted_manifest
 from source.article import Article
-from source.errors import AppError
+from source.errors import run_cli
 from source.load import load_article
 
 
@@ -29,7 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     status.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    try:
+
+    def body() -> int:
         settings = load_settings(article=args.article, data_dir=args.data_dir,
                                  embedding_model=args.embedding_model)
         article = load_article(settings.article)
@@ -44,12 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"index ready: {index.manifest.windows} windows, {index.manifest.sentences} "
               f"sentences at {index.path} ({time.perf_counter() - started:.1f} s)")
         return 0
-    except AppError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("error: interrupted; the index in service is unchanged", file=sys.stderr)
-        return 130
+
+    return run_cli(body, interrupted="interrupted; the index in service is unchanged")
 
 
 def _status(settings: Settings, article: Article, as_json: bool) -> int:
