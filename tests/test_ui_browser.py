@@ -103,3 +103,42 @@ def test_gradio_client_ask_endpoint(app_url, article):
     error = client.predict("   ", "[]", api_name="/ask")
     error = json.loads(error) if isinstance(error, str) else error
     assert "empty" in error["error"]
+
+
+CONCURRENT = [
+    ("On which island did Soviet and Chinese troops clash?", "Zhengbao"),
+    ("How much was trade between Moscow and Beijing worth in 2023?", "$240 billion"),
+    ("Which pipeline project could China finalize?", "Power of Siberia 2"),
+    ("Who wrote the article?", "Ihor Petrenko"),
+    ("Which American company's investments in Russia failed?", "ExxonMobil"),
+]
+
+
+def test_twenty_concurrent_api_users_get_their_own_answers(app_url, capsys):
+    """20 clients at once, each with its own question and history: no cross-talk."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client
+
+    def one(i: int) -> tuple[float, str, dict]:
+        question, needle = CONCURRENT[i % len(CONCURRENT)]
+        history = json.dumps([{"role": "user", "content": f"user {i} asks first"},
+                              {"role": "assistant", "content": f"answer for user {i}"}])
+        started = time.perf_counter()
+        data = Client(app_url, verbose=False).predict(question, history, api_name="/ask")
+        data = json.loads(data) if isinstance(data, str) else data
+        return time.perf_counter() - started, needle, {**data, "sent": question}
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(one, range(20), timeout=300))
+    wall = time.perf_counter() - started
+    for _, needle, data in results:
+        assert "error" not in data, data
+        assert data["question"] == data["sent"]
+        assert any(needle in c["quote"] for c in data["citations"]), (needle, data["answer"])
+    latencies = sorted(r[0] for r in results)
+    with capsys.disabled():
+        print(f"\n20 concurrent users: {20 / wall:.2f} answers/s, "
+              f"p50 {latencies[9]:.2f} s, p95 {latencies[18]:.2f} s, wall {wall:.1f} s")
