@@ -18,11 +18,13 @@ from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answerers import Answerer, make_answerer
-from assistant.citations import resolve
+from assistant.answerers.extractive import ExtractiveAnswerer
+from assistant.citations import MARKER, MarkerStream, resolve
 from assistant.history import Condenser, FollowUpCondenser, InputError
 from assistant.rerank import CrossEncoderScorer, EmbeddingScorer, Scorer
 from assistant.retrieval import hybrid_retriever
-from assistant.types import Answer, Draft, Evidence, Message, Trace
+from assistant.support import ENTAILED, Judge, Statement, make_judge, statements
+from assistant.types import Answer, Citation, Draft, Evidence, Message, Support, Trace
 from index.settings import Settings
 from index.store import Index
 
@@ -43,11 +45,13 @@ class Assistant:
 
     def __init__(self, settings: Settings, *, index: Index | None = None,
                  scorer: Scorer | None = None, answerer: Answerer | None = None,
-                 condenser: Condenser | None = None) -> None:
+                 condenser: Condenser | None = None, judge: Judge | None = None) -> None:
         self.settings = settings
         self._index = index
         self._scorer = scorer
         self._answerer = answerer
+        self._judge = judge
+        self._fallback = ExtractiveAnswerer(max_citations=settings.max_citations)
         self.condenser = condenser or FollowUpCondenser()
         self._chain: Runnable | None = None
         self._lock = threading.Lock()
@@ -81,6 +85,8 @@ class Assistant:
                 self._scorer = self._make_scorer(embeddings)
             if self._answerer is None:
                 self._answerer = make_answerer(self.settings)
+            if self._judge is None:
+                self._judge = make_judge(self.settings.judge)
             self._chain = self._build_chain()
         return self
 
@@ -99,11 +105,19 @@ class Assistant:
         assert self._index is not None
         return self._index
 
-    def with_answerer(self, answerer: Answerer) -> Assistant:
+    def with_answerer(self, answerer: Answerer, settings: Settings | None = None
+                      ) -> Assistant:
         """The same index, scorer and settings with another answerer (for side-by-side runs)."""
         self.warm_up()
-        return Assistant(self.settings, index=self._index, scorer=self._scorer,
-                         answerer=answerer, condenser=self.condenser).warm_up()
+        return Assistant(settings or self.settings, index=self._index, scorer=self._scorer,
+                         answerer=answerer, condenser=self.condenser,
+                         judge=self._judge).warm_up()
+
+    @property
+    def answerer(self) -> Answerer:
+        self.warm_up()
+        assert self._answerer is not None
+        return self._answerer
 
     @property
     def min_support(self) -> float:
@@ -187,9 +201,16 @@ class Assistant:
             yield draft.text
         else:
             parts: list[str] = []
+            shown = MarkerStream(len(state["supported"]))
             for piece in answerer.stream(state["question"], state["supported"]):
+                if not parts:
+                    state["timings"]["first_token"] = round(
+                        (time.perf_counter() - state["started"]) * 1000, 1)
                 parts.append(piece)
-                yield piece
+                if text := shown.feed(piece):
+                    yield text
+            if text := shown.finish():
+                yield text
             draft = Draft("".join(parts))
         state["timings"]["answer"] = round((time.perf_counter() - started) * 1000, 1)
         yield self._finish(state, draft)
@@ -210,18 +231,57 @@ class Assistant:
         return Draft(f"The article doesn't say. It is about: {self.article.title}", refused=True)
 
     def _finish(self, state: dict, draft: Draft) -> Result:
+        started = time.perf_counter()
+        draft, answered_by = self._checked(state, draft)
         text, citations = resolve(draft, state["supported"], self.article)
         refused = draft.refused or not citations
         if refused and not draft.refused:
             draft = self._refusal()
             text, citations = resolve(draft, state["supported"], self.article)
+        support = [] if refused else self._support(text, citations)
         timings = state["timings"]
+        timings["check"] = round((time.perf_counter() - started) * 1000, 1)
         timings["total"] = round((time.perf_counter() - state["started"]) * 1000, 1)
-        answer = Answer(state["question"], text, refused, citations, timings)
+        answer = Answer(state["question"], text, refused, citations, timings, support,
+                        answered_by)
         trace = Trace(state["query"], [
             {"window_id": d.metadata["window_id"], "score": round(s, 4), "text": d.page_content}
             for d, s in state["window_scores"]], state["evidence"])
         return Result(answer, trace)
+
+    def _checked(self, state: dict, draft: Draft) -> tuple[Draft, str]:
+        """Drop every sentence its cited sentences do not support.
+
+        If nothing cited is left, a draft that cited nothing is the model declining
+        (a refusal); otherwise the extractive answer stands in for it.
+        """
+        assert self._answerer is not None and self._judge is not None
+        name = self._answerer.name
+        if draft.refused or not self.settings.support_check:
+            return draft, name
+        evidence = state["supported"]
+        claims = statements(draft.text)
+        scores = self._judge.entailment([(_premise(s.cites, evidence), s.claim) for s in claims])
+        kept = [s for s, score in zip(claims, scores, strict=True) if score >= ENTAILED]
+        if len(kept) == len(claims):
+            return draft, name
+        log.info("support check dropped %d of %d sentences", len(claims) - len(kept),
+                 len(claims))
+        if kept:
+            return Draft(" ".join(_rebuild(s) for s in kept)), name
+        if not any(s.cites for s in claims):
+            return self._refusal(), name
+        return self._fallback.answer(state["question"], evidence), f"{name} → extractive"
+
+    def _support(self, text: str, citations: Sequence[Citation]) -> list[Support]:
+        """Each answer sentence with its judge score against the quotes it cites."""
+        assert self._judge is not None
+        quotes = {c.id: c.quote for c in citations}
+        claims = statements(text)
+        pairs = [(" ".join(quotes[i] for i in s.cites if i in quotes), s.claim) for s in claims]
+        scores = self._judge.entailment(pairs) if pairs else []
+        return [Support(s.claim, s.cites, score)
+                for s, score in zip(claims, scores, strict=True)]
 
     def check_question(self, question: object) -> str:
         """Normalise a question or raise `InputError` saying what is wrong with it."""
@@ -240,3 +300,16 @@ class Assistant:
         if not any(ch.isalnum() for ch in question):
             raise InputError("the question has no words in it; ask something about the article")
         return question
+
+
+def _premise(cites: Sequence[int], evidence: Sequence[Evidence]) -> str:
+    return " ".join(evidence[n - 1].text for n in cites if 1 <= n <= len(evidence))
+
+
+def _rebuild(statement: Statement) -> str:
+    """A kept statement in the model's own words, as a sentence with its markers."""
+    body = MARKER.sub("", statement.text).strip().lstrip(".,;:!? ")
+    end = body[-1] if body[-1] in ".!?" else "."
+    body = body.rstrip(".!?")
+    markers = "".join(f"[{n}]" for n in statement.cites)
+    return f"{body[:1].upper()}{body[1:]} {markers}{end}"

@@ -12,6 +12,7 @@ from assistant.types import Citation, Draft, Evidence
 from source.article import Article
 
 MARKER = re.compile(r"\s*\[(\d{1,3})\]")
+_DANGLING = re.compile(r"\s*\[\d{0,3}$")  # a marker cut off by the model's token limit
 
 
 def resolve(draft: Draft, evidence: Sequence[Evidence], article: Article
@@ -37,10 +38,46 @@ def resolve(draft: Draft, evidence: Sequence[Evidence], article: Article
                                       ev.start, ev.end, ev.section))
         return f" [{numbering[n]}]"
 
-    text = MARKER.sub(renumber, draft.text).strip()
+    text = MARKER.sub(renumber, _DANGLING.sub("", draft.text)).strip()
     return text, citations
 
 
 def markers(text: str) -> list[int]:
     """The marker numbers in an answer, in order (for checks and the UI)."""
     return [int(n) for n in MARKER.findall(text)]
+
+
+_PARTIAL = re.compile(r"\s*(?:\[\d{0,3})?$")  # trailing space or a marker being written
+
+
+class MarkerStream:
+    """Renumbers markers while a draft streams in, as `resolve` will at the end, and
+    holds back a marker that is still being written, so none is ever shown broken.
+
+    Markers naming no evidence vanish here too; the final `resolve` has the last word
+    (the chain may still drop sentences its support check rejects).
+    """
+
+    def __init__(self, evidence_count: int) -> None:
+        self._count = evidence_count
+        self._numbering: dict[int, int] = {}
+        self._pending = ""
+
+    def feed(self, piece: str) -> str:
+        """The text that is safe to show now."""
+        text = self._pending + piece
+        partial = _PARTIAL.search(text)
+        cut = partial.start() if partial else len(text)
+        self._pending = text[cut:]
+        return MARKER.sub(self._renumber, text[:cut])
+
+    def finish(self) -> str:
+        """Whatever was held back (an unfinished marker is dropped)."""
+        rest, self._pending = self._pending, ""
+        return "" if _PARTIAL.fullmatch(rest) else MARKER.sub(self._renumber, rest)
+
+    def _renumber(self, match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if not 1 <= n <= self._count:
+            return ""
+        return f" [{self._numbering.setdefault(n, len(self._numbering) + 1)}]"

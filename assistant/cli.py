@@ -16,7 +16,7 @@ from typing import TextIO
 from assistant.history import InputError, parse_history, read_history_file
 from assistant.types import Answer, Message
 from index.settings import Settings, load_settings
-from source.errors import run_cli
+from source.errors import AppError, run_cli
 
 log = logging.getLogger("assistant")
 
@@ -27,7 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     for flag, help_ in [("--article", "article file"), ("--data-dir", "index folder"),
                         ("--embedding-model", "packaged embedding model or local dir"),
                         ("--reranker", "packaged cross-encoder, local dir, or 'none'"),
-                        ("--answerer", "answer backend")]:
+                        ("--answerer", "answer backend: extractive, endpoint, local[:MODEL]"),
+                        ("--llm-base-url", "OpenAI-compatible URL for --answerer endpoint"),
+                        ("--llm-model", "model name the endpoint serves")]:
         common.add_argument(flag, help=f"{help_} (env ATA_{flag[2:].upper().replace('-', '_')})")
     common.add_argument("--max-citations", type=int, help="quotes per answer at most")
     common.add_argument("--min-support", type=float, help="refusal threshold on reranker scores")
@@ -52,7 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def body() -> int:
         settings = load_settings(
             article=args.article, data_dir=args.data_dir, embedding_model=args.embedding_model,
-            reranker=args.reranker, answerer=args.answerer, max_citations=args.max_citations,
+            reranker=args.reranker, answerer=args.answerer, llm_base_url=args.llm_base_url,
+            llm_model=args.llm_model, max_citations=args.max_citations,
             min_support=args.min_support, auto_build=args.auto_build)
         return chat(settings) if args.command == "chat" else ask(settings, args)
 
@@ -71,8 +74,10 @@ def ask(settings: Settings, args: argparse.Namespace) -> int:
         return batch(assistant, args.batch, sys.stdout)
     history = read_history_file(args.history) if args.history else []
     question = assistant.check_question(args.question)  # before any model loads
-    answer = assistant.ask(question, history)
-    print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else format_answer(answer))
+    if args.json:
+        print(json.dumps(assistant.ask(question, history).to_json(), ensure_ascii=False))
+    else:
+        print_streamed(assistant, question, history)
     return 0
 
 
@@ -109,15 +114,33 @@ def _open(path: str) -> TextIO:
         raise InputError(f"{path}: cannot read batch file: {exc.strerror}") from None
 
 
-def format_answer(answer: Answer) -> str:
-    """The answer, then its numbered quotes with where they are in the article."""
-    lines = [answer.answer]
-    if answer.citations:
-        lines.append("")
-        for c in answer.citations:
-            where = f" — {c.section}" if c.section else ""
-            lines.append(f"[{c.id}] “{c.quote}” (chars {c.start}–{c.end}{where})")
-    return "\n".join(lines)
+def format_quotes(answer: Answer) -> list[str]:
+    """The numbered quotes under an answer, with where they are in the article."""
+    lines = [""] if answer.citations else []
+    for c in answer.citations:
+        where = f" — {c.section}" if c.section else ""
+        lines.append(f"[{c.id}] “{c.quote}” (chars {c.start}–{c.end}{where})")
+    return lines
+
+
+def print_streamed(assistant, question: str, history: Sequence[Message],  # noqa: ANN001
+                   out: TextIO = sys.stdout) -> Answer:
+    """Print the answer as it is written, then its quotes; if the support check changed
+    it after it was shown, say so and print the checked answer."""
+    from assistant.chain import Result
+
+    shown = ""
+    for piece in assistant.stream(question, history):
+        if isinstance(piece, Result):
+            answer = piece.answer
+            break
+        shown += piece
+        print(piece, end="", file=out, flush=True)
+    if shown.strip() != answer.answer:
+        print("\n\n(checked against the article; the answer that stands:)", file=out)
+        print(answer.answer, end="", file=out)
+    print("\n".join(["", *format_quotes(answer)]), file=out, flush=True)
+    return answer
 
 
 def chat(settings: Settings) -> int:
@@ -139,10 +162,10 @@ def chat(settings: Settings) -> int:
         if not question.strip():
             return 0
         try:
-            answer = assistant.ask(question, history)
-        except InputError as exc:
+            answer = print_streamed(assistant, question, history)
+        except AppError as exc:  # a bad question or a failing model: say so, keep chatting
             print(f"error: {exc}", file=sys.stderr)
             continue
-        print(format_answer(answer), end="\n\n")
+        print()
         history += [Message(role="user", content=question),
                     Message(role="assistant", content=answer.answer)]

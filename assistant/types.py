@@ -47,6 +47,15 @@ class Draft:
 
 
 @dataclass(frozen=True, slots=True)
+class Support:
+    """How well one answer sentence is backed by the quotes it cites (the judge's score)."""
+
+    sentence: str
+    citations: tuple[int, ...]
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
 class Trace:
     """How an answer was found: for the UI's disclosure and for debugging."""
 
@@ -62,6 +71,8 @@ class Answer:
     refused: bool
     citations: list[Citation] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    support: list[Support] = field(default_factory=list)
+    answerer: str = ""
 
     def to_json(self) -> dict:
         """The `--json` object: exactly the documented keys."""
@@ -74,5 +85,8 @@ class Answer:
                  "section": c.section}
                 for c in self.citations
             ],
+            "support": [{"sentence": s.sentence, "citations": list(s.citations),
+                         "score": round(s.score, 3)} for s in self.support],
+            "answerer": self.answerer,
             "timings_ms": self.timings_ms,
         }

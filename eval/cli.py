@@ -43,8 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from assistant.chain import Assistant
+    from assistant.support import make_judge
     from eval.cases import CASES_FILE, load_cases
-    from eval.judge import make_judge
     from eval.report import write_report
     from eval.runner import run_suite
     from index.settings import load_settings

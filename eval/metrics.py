@@ -10,53 +10,15 @@ its statement and removing it does not change whether the statement is supported
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from assistant.citations import MARKER
+from assistant.support import ENTAILED, Judge, statements
 from assistant.types import Answer, Citation, Trace
 from eval.cases import Case
-from eval.judge import ENTAILED, Judge
 from source.article import Article
 
-_MARKER_GROUP = re.compile(r"(?:\s*\[\d{1,3}\])+")
-_ATTRIBUTION = re.compile(
-    r"^(?:according to the (?:article|author),?|the (?:article|author) (?:says|notes|argues|"
-    r"writes|states|claims)(?: that)?:?|it (?:also )?(?:says|adds|notes|argues)(?: that)?:?|"
-    r"and:)\s*", re.IGNORECASE)
-_QUOTES = "“”\"'‘’ "
 K_VALUES = (1, 3, 5)
-
-
-@dataclass(frozen=True, slots=True)
-class Statement:
-    """One sentence of an answer, as a claim, with the citation ids it carries."""
-
-    claim: str
-    cites: tuple[int, ...]
-
-
-def statements(answer_text: str) -> list[Statement]:
-    """Split an answer into claims: a marker group closes the claim before it."""
-    out: list[Statement] = []
-    pos = 0
-    for match in _MARKER_GROUP.finditer(answer_text):
-        chunk = answer_text[pos : match.start()]
-        out.append(Statement(claim(chunk), tuple(int(n) for n in MARKER.findall(match.group()))))
-        pos = match.end()
-    tail = claim(answer_text[pos:])
-    if re.search(r"\w", tail):
-        out.append(Statement(tail, ()))
-    return [s for s in out if re.search(r"\w", s.claim)]
-
-
-def claim(text: str) -> str:
-    """A statement without markers, attribution lead-ins or wrapping quote marks."""
-    text = MARKER.sub("", text).strip()
-    text = _ATTRIBUTION.sub("", text).strip()
-    return text.strip(_QUOTES).strip()
 
 
 def citation_scores(answer: Answer, judge: Judge) -> dict[str, float | None]:
@@ -138,6 +100,8 @@ def case_metrics(case: Case, answer: Answer, trace: Trace, article: Article,
         "key_point_recall": key_point_recall(case, answer),
         "gold_cited": gold_cited if case.answerable else None,
         "latency_ms": answer.timings_ms.get("total"),
+        # 0 when the support check replaced the answerer's draft with the extractive one.
+        "own_answer": None if answer.refused else float("→" not in answer.answerer),
         **retrieval_scores(case, trace),
         **citation_scores(answer, judge),
     }
@@ -159,7 +123,7 @@ def passed(case: Case, m: dict) -> bool:
 def aggregate(rows: Sequence[dict], cases: Sequence[Case]) -> dict[str, float | None]:
     """Means over the cases where a metric applies, plus refusal precision/recall."""
     keys = ["citation_validity", "citation_recall", "citation_precision", "faithfulness",
-            "key_point_recall", *(f"recall@{k}" for k in K_VALUES), "mrr"]
+            "key_point_recall", *(f"recall@{k}" for k in K_VALUES), "mrr", "own_answer"]
     out: dict[str, float | None] = {}
     for key in keys:
         values = [r[key] for r in rows if r.get(key) is not None]

@@ -11,8 +11,8 @@ from dataclasses import asdict
 from tqdm import tqdm
 
 from assistant.chain import Assistant
+from assistant.support import Judge
 from eval.cases import Case
-from eval.judge import Judge
 from eval.metrics import aggregate, case_metrics
 
 REPORT_VERSION = 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from source.errors import AppError
@@ -30,7 +30,22 @@ class Settings(BaseSettings):
     embedding_model: str = Field("all-MiniLM-L6-v2", description="packaged model or local dir")
     reranker: str = Field("none",
                           description="packaged cross-encoder, local dir, or 'none'")
-    answerer: str = Field("extractive", description="answer backend: extractive")
+    answerer: str = Field("extractive", description="answer backend: extractive, endpoint, "
+                                                     "or local[:MODEL]")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible URL for the "
+                                                        "endpoint answerer")
+    llm_model: str | None = Field(None, description="model name the endpoint serves")
+    llm_api_key: SecretStr | None = Field(None, description="endpoint API key (else "
+                                                             "OPENAI_API_KEY; local servers "
+                                                             "need none)")
+    llm_max_tokens: int = Field(200, ge=16, le=4096, description="longest generated answer")
+    llm_timeout: float = Field(60.0, gt=0, description="seconds to wait for the model")
+    llm_evidence: int = Field(6, ge=1, le=20, description="numbered sentences the model sees")
+    support_check: bool = Field(True, description="drop answer sentences their citations "
+                                                    "do not support (off only to measure "
+                                                    "an answerer raw)")
+    judge: str = Field("coverage", description="support judge for answer sentences: "
+                                               "'coverage' or an NLI model dir")
     window_size: int = Field(2, ge=1, le=8, description="sentences per retrieval window")
     candidates: int = Field(12, ge=1, le=200, description="windows each retriever returns")
     rerank_top: int = Field(6, ge=1, le=50, description="windows kept after reranking")

@@ -77,6 +77,12 @@ def test_follow_up_uses_the_history(assistant, article):
 
 def test_json_shape(assistant):
     data = assistant.ask("Why is Russia an unattractive market for American companies?").to_json()
-    assert set(data) == {"question", "answer", "refused", "citations", "timings_ms"}
+    assert set(data) == {"question", "answer", "refused", "citations", "support",
+                         "answerer", "timings_ms"}
     assert set(data["citations"][0]) == {"id", "quote", "start", "end", "section"}
-    assert {"retrieve", "rerank", "answer", "total"} <= set(data["timings_ms"])
+    assert {"retrieve", "rerank", "answer", "check", "total"} <= set(data["timings_ms"])
+    assert data["answerer"] == "extractive"
+    # One support entry per answer sentence; each cites existing ids and is supported.
+    ids = {c["id"] for c in data["citations"]}
+    assert data["support"] and all(set(s["citations"]) <= ids and s["score"] >= 0.5
+                                   for s in data["support"])

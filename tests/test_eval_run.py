@@ -4,11 +4,11 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
+from assistant.support import CoverageJudge
 from assistant.types import Draft, Evidence
 from eval.cases import load_cases
 from eval.cli import BASELINE, main
 from eval.compare import compare
-from eval.judge import CoverageJudge
 from eval.report import write_report
 from eval.runner import run_suite
 
@@ -51,8 +51,24 @@ def test_fast_subset_has_no_regressions_against_the_committed_baseline(good_repo
     assert findings == [], [f.message for f in findings]
 
 
-def test_broken_answerer_is_caught_by_compare(assistant, subset, good_report, tmp_path):
+def test_support_check_replaces_a_broken_answerer_and_the_eval_shows_it(
+        assistant, subset, good_report, tmp_path):
     broken = run_suite(assistant.with_answerer(WrongSentenceAnswerer()), CoverageJudge(),
+                       subset, progress=False)
+    # The reader never sees the wrong citations: the chain fell back to extractive...
+    assert broken["aggregate"]["citation_recall"] >= good_report["aggregate"]["citation_recall"]
+    assert good_report["aggregate"]["own_answer"] == 1.0
+    # (its citation is right by chance where only one sentence was found)
+    assert broken["aggregate"]["own_answer"] < 0.5
+    # ...and compare flags the answerer's regression all the same.
+    good_paths = write_report(good_report, tmp_path / "good")
+    broken_paths = write_report(broken, tmp_path / "broken")
+    assert main(["compare", str(good_paths["json"]), str(broken_paths["json"])]) == 1
+
+
+def test_broken_answerer_is_caught_by_compare(assistant, subset, good_report, tmp_path):
+    raw = assistant.settings.model_copy(update={"support_check": False})
+    broken = run_suite(assistant.with_answerer(WrongSentenceAnswerer(), raw), CoverageJudge(),
                        subset, progress=False)
     assert broken["aggregate"]["citation_recall"] < good_report["aggregate"]["citation_recall"]
     good_paths = write_report(good_report, tmp_path / "good")

@@ -97,7 +97,8 @@ def test_gradio_client_ask_endpoint(app_url, article):
     data = client.predict("On which island did Soviet and Chinese troops clash?", "[]",
                           api_name="/ask")
     data = json.loads(data) if isinstance(data, str) else data
-    assert set(data) == {"question", "answer", "refused", "citations", "timings_ms"}
+    assert set(data) == {"question", "answer", "refused", "citations", "support",
+                         "answerer", "timings_ms"}
     quote = next(c for c in data["citations"] if "Zhengbao" in c["quote"])
     assert article.text[quote["start"]:quote["end"]] == quote["quote"]
     error = client.predict("   ", "[]", api_name="/ask")

@@ -22,10 +22,14 @@ class Answerer(Protocol):
 
 
 def make_answerer(settings: Settings) -> Answerer:
-    """`extractive` (default, no model). Later backends import lazily here."""
-    kind, _, _model = settings.answerer.partition(":")
+    """The backend `settings.answerer` names; each imports its libraries only when chosen."""
+    kind, _, model = settings.answerer.partition(":")
     if kind == "extractive":
         from assistant.answerers.extractive import ExtractiveAnswerer
 
         return ExtractiveAnswerer(max_citations=settings.max_citations)
-    raise ConfigError(f"unknown answerer {settings.answerer!r}; use: extractive")
+    if kind == "endpoint":
+        from assistant.answerers.endpoint import endpoint_answerer
+
+        return endpoint_answerer(settings)
+    raise ConfigError(f"unknown answerer {settings.answerer!r}; use: extractive, endpoint")

@@ -1,4 +1,5 @@
-"""Judges of whether evidence supports a claim.
+"""Judges of whether evidence supports a claim: the eval scores answers with them and
+the chain checks a generative answer's sentences against their citations with them.
 
 `NLIJudge` runs an NLI cross-encoder from a local folder or packaged model. No PyPI
 package we could find ships NLI weights (see README, "Eval"), so the default is
@@ -9,14 +10,55 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
+from assistant.citations import MARKER
 from assistant.retrieval import tokenize
 from index.embed import force_offline
 from index.models import resolve_model
 from index.settings import ConfigError
 
 ENTAILED = 0.5  # P(entailment) at or above which a claim counts as supported
+
+_MARKER_GROUP = re.compile(r"(?:\s*\[\d{1,3}\])+")
+_ATTRIBUTION = re.compile(
+    r"^(?:according to the (?:article|author),?|the (?:article|author) (?:says|notes|argues|"
+    r"writes|states|claims)(?: that)?:?|it (?:also )?(?:says|adds|notes|argues)(?: that)?:?|"
+    r"and:)\s*", re.IGNORECASE)
+_QUOTES = "“”\"'‘’ "
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One claim of an answer with the marker numbers it carries; `text` is the piece
+    of the answer it came from, markers included, so dropping it is exact."""
+
+    claim: str
+    cites: tuple[int, ...]
+    text: str
+
+
+def statements(answer_text: str) -> list[Statement]:
+    """Split an answer into claims: a marker group closes the claim before it."""
+    out: list[Statement] = []
+    pos = 0
+    for match in _MARKER_GROUP.finditer(answer_text):
+        chunk = answer_text[pos : match.start()]
+        cites = tuple(int(n) for n in MARKER.findall(match.group()))
+        out.append(Statement(claim(chunk), cites, answer_text[pos : match.end()]))
+        pos = match.end()
+    tail = answer_text[pos:]
+    if re.search(r"\w", claim(tail)):
+        out.append(Statement(claim(tail), (), tail))
+    return [s for s in out if re.search(r"\w", s.claim)]
+
+
+def claim(text: str) -> str:
+    """A statement without markers, attribution lead-ins or wrapping quote marks."""
+    text = MARKER.sub("", text).strip().lstrip(".,;:!? ")
+    text = _ATTRIBUTION.sub("", text).strip()
+    return text.strip(_QUOTES).strip()
 
 
 class Judge(Protocol):

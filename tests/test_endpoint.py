@@ -1,0 +1,154 @@
+"""The endpoint answerer through the real `ChatOpenAI` client against FakeOpenAIServer on
+loopback: prose with exact quotes, bad numbers dropped, unsupported sentences removed,
+refusals kept, streams never showing a broken marker, failures as one clear line."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from assistant.answerers.endpoint import endpoint_answerer
+from assistant.chain import Result
+from assistant.citations import MARKER
+from index.settings import ConfigError, load_settings
+from tests.fake_openai import FakeOpenAIServer, numbered_sentences
+
+pytestmark = pytest.mark.slow
+
+ZHENBAO = "On which island did Soviet and Chinese troops clash?"
+
+
+def with_endpoint(assistant, server, **overrides):
+    settings = assistant.settings.model_copy(update={
+        "answerer": "endpoint", "llm_base_url": server.url, "llm_model": "fake-model",
+        **overrides})
+    return assistant.with_answerer(endpoint_answerer(settings), settings)
+
+
+def grounded(answer, article):
+    assert not answer.refused and answer.citations
+    assert sorted(set(int(n) for n in MARKER.findall(answer.answer))) == [
+        c.id for c in answer.citations]
+    for c in answer.citations:
+        assert article.text[c.start:c.end] == c.quote
+
+
+def test_prose_answer_cites_exact_quotes(assistant, article):
+    with FakeOpenAIServer() as server:
+        answer = with_endpoint(assistant, server).ask(ZHENBAO)
+    grounded(answer, article)
+    assert answer.answer.startswith("The article says that")
+    assert any("Zhengbao" in c.quote for c in answer.citations)
+    assert answer.answerer == "endpoint:fake-model"
+    assert [s.score >= 0.5 for s in answer.support] == [True]
+    body = server.requests[0]["body"]
+    assert body["model"] == "fake-model" and body["temperature"] == 0 and body["stream"]
+    assert 1 <= len(numbered_sentences(body["messages"])) <= assistant.settings.llm_evidence
+
+
+def test_numbers_the_model_was_not_given_are_never_shown(assistant, article):
+    def reply(messages):
+        first = numbered_sentences(messages)[1].rstrip(".")
+        return f"{first} [1][42]. {first} [0]."
+
+    with FakeOpenAIServer(reply) as server:
+        answer = with_endpoint(assistant, server).ask(ZHENBAO)
+    grounded(answer, article)
+    assert "[42]" not in answer.answer and "[0]" not in answer.answer
+    assert len(answer.citations) == 1
+
+
+def test_unsupported_sentences_are_removed(assistant, article):
+    def reply(messages):
+        first = numbered_sentences(messages)[1].rstrip(".")
+        return f"{first} [1]. Putin secretly admires Finnish saunas and reindeer [1]."
+
+    with FakeOpenAIServer(reply) as server:
+        answer = with_endpoint(assistant, server).ask(ZHENBAO)
+    grounded(answer, article)
+    assert "saunas" not in answer.answer
+    assert len(answer.support) == 1 and answer.support[0].score >= 0.5
+
+
+def test_nothing_supported_falls_back_to_the_extractive_answer(assistant, article):
+    with FakeOpenAIServer(lambda m: "The clash happened on Taiwan in 2024 [1].") as server:
+        answer = with_endpoint(assistant, server).ask(ZHENBAO)
+    grounded(answer, article)
+    assert answer.answerer == "endpoint:fake-model → extractive"
+    assert "Taiwan" not in answer.answer and "Zhengbao" in answer.answer
+
+
+@pytest.mark.parametrize("reply", [
+    "The article doesn't say.",
+    "From general knowledge: water boils at 100 °C at sea level.",
+])
+def test_an_answer_citing_nothing_is_a_refusal(assistant, reply):
+    with FakeOpenAIServer(lambda m: reply) as server:
+        answer = with_endpoint(assistant, server).ask(ZHENBAO)
+    assert answer.refused and answer.citations == [] and answer.support == []
+    assert answer.answer.startswith("The article doesn't say")
+
+
+def test_out_of_article_question_is_refused_without_calling_the_model(assistant):
+    with FakeOpenAIServer() as server:
+        answer = with_endpoint(assistant, server).ask("How do I bake sourdough bread?")
+    assert answer.refused and server.requests == []
+
+
+def test_stream_never_shows_a_broken_marker(assistant, article):
+    def reply(messages):
+        sentences = numbered_sentences(messages)
+        return f"First point [1]. {sentences[1].rstrip('.')} [1][2]. Bad number [77]."
+
+    with FakeOpenAIServer(reply, chunk_chars=1) as server:
+        pieces = list(with_endpoint(assistant, server).stream(ZHENBAO))
+    result = pieces[-1]
+    assert isinstance(result, Result)
+    shown = ""
+    for piece in pieces[:-1]:
+        shown += piece
+        # every prefix the reader saw holds only whole markers with given numbers
+        assert "[" not in MARKER.sub("", shown)
+        assert all(1 <= int(n) <= 2 for n in MARKER.findall(shown))
+    assert "first_token" in result.answer.timings_ms
+    grounded(result.answer, article)
+
+
+def test_settings_errors_are_clear():
+    with pytest.raises(ConfigError, match="--llm-base-url"):
+        endpoint_answerer(load_settings(answerer="endpoint", llm_model="m"))
+    with pytest.raises(ConfigError, match="not an http"):
+        endpoint_answerer(load_settings(answerer="endpoint", llm_base_url="ftp://x",
+                                        llm_model="m"))
+    with pytest.raises(ConfigError, match="--llm-model"):
+        endpoint_answerer(load_settings(answerer="endpoint", llm_base_url="http://x/v1"))
+
+
+def run_cli(args, data_dir):
+    env = {**os.environ, "ATA_DATA_DIR": str(data_dir), "ATA_LLM_API_KEY": "sk-test-secret"}
+    return subprocess.run([sys.executable, "-m", "assistant", *args], env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cli_json_through_the_endpoint(assistant, shared_data_dir, article):
+    with FakeOpenAIServer() as server:
+        out = run_cli(["ask", "--json", "--answerer", "endpoint", "--llm-base-url", server.url,
+                       "--llm-model", "fake-model", ZHENBAO], shared_data_dir)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["answerer"] == "endpoint:fake-model" and data["support"]
+    assert all(article.text[c["start"]:c["end"]] == c["quote"] for c in data["citations"])
+    assert server.requests[0]["auth"] == "Bearer sk-test-secret"
+
+
+def test_cli_with_the_endpoint_down_is_one_error_line(assistant, shared_data_dir):
+    with FakeOpenAIServer() as server:
+        url = server.url  # closed when the block ends: nothing listens there any more
+    out = run_cli(["ask", "--answerer", "endpoint", "--llm-base-url", url,
+                   "--llm-model", "fake-model", ZHENBAO], shared_data_dir)
+    assert out.returncode == 2
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: the answer model") and url in lines[0]
+    assert "Traceback" not in out.stderr
