@@ -10,7 +10,10 @@ import pysbd
 from source.article import Article, BlockKind
 
 # Bump when segmentation or windowing changes: the index is rebuilt when it differs.
-SEGMENTER_VERSION = "pysbd-0.3-v2"
+SEGMENTER_VERSION = "pysbd-0.3-v3"
+# Longer "sentences" (a text without sentence punctuation) are cut at spaces, so every
+# quote stays short enough to read and to highlight.
+MAX_SENTENCE_CHARS = 400
 
 # What a title or byline is, said in words, so "who wrote it?" can match the byline.
 _ROLE_LABELS: dict[str, str] = {"title": "The title of the article: ",
@@ -75,10 +78,24 @@ def segment(article: Article) -> list[Segment]:
             # Locate each sentence after the previous one, so repeats map to the right place.
             local = body.index(sentence, cursor)
             cursor = local + len(sentence)
-            start = block.start + local
-            segments.append(Segment(len(segments), start, start + len(sentence), sentence,
-                                    number, block.section, block.kind))
+            for start, end in _pieces(body, local, cursor):
+                segments.append(Segment(len(segments), block.start + start, block.start + end,
+                                        body[start:end], number, block.section, block.kind))
     return segments
+
+
+def _pieces(body: str, start: int, end: int) -> list[tuple[int, int]]:
+    """`body[start:end]` as spans of at most MAX_SENTENCE_CHARS, cut at the last space."""
+    out: list[tuple[int, int]] = []
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = body.rfind(" ", start + 1, start + MAX_SENTENCE_CHARS)
+        cut = cut if cut > start else start + MAX_SENTENCE_CHARS
+        out.append((start, len(body[:cut].rstrip())))
+        start = cut
+        while start < end and body[start].isspace():
+            start += 1
+    out.append((start, end))
+    return out
 
 
 def windows(article: Article, sentences: list[Segment], size: int = 2) -> list[Window]:

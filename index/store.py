@@ -34,7 +34,8 @@ from source.article import Article
 from source.errors import AppError
 
 log = logging.getLogger(__name__)
-EMBED_BATCH = 16
+EMBED_BATCH = 32  # windows per embedding call: one step of the progress bar
+WRITE_BATCH = 4096  # windows per Chroma write; each write has a fixed cost of tens of ms
 BUILD_HINT = "run: python -m index build"
 
 
@@ -132,9 +133,26 @@ def open_index(settings: Settings, article: Article, embeddings: Embeddings) -> 
     if {k: meta.get(k) for k in wanted.key()} != wanted.key() or count != manifest.windows:
         raise IndexCorruptError(f"Chroma store in {current.resolve()} does not match its "
                                 "manifest")
-    sentences = segment(article)
+    sentences = _saved_sentences(current.resolve(), article) or segment(article)
     return Index(article, sentences, windows(article, sentences, settings.window_size),
                  vectorstore, manifest, current.resolve())
+
+
+def _saved_sentences(build: Path, article: Article) -> list[Segment] | None:
+    """The sentences saved with the build (segmenting a long article takes seconds per MB);
+    None, so they are segmented again, if the file is missing or does not fit the text."""
+    try:
+        spans = json.loads((build / "sentences.json").read_text("utf-8"))
+        out = []
+        for i, (start, end, paragraph) in enumerate(spans):
+            block = article.blocks[paragraph]
+            if not block.start <= start < end <= block.end:
+                return None
+            out.append(Segment(i, start, end, article.text[start:end], paragraph,
+                               block.section, block.kind))
+        return out
+    except (OSError, ValueError, TypeError, IndexError):
+        return None
 
 
 def build_index(settings: Settings, article: Article, embeddings: Embeddings,
@@ -161,16 +179,23 @@ def build_index(settings: Settings, article: Article, embeddings: Embeddings,
         vectorstore = _vectorstore(build, article, embeddings, metadata=wanted.key())
         log.info("embedding %d windows of %s with %s", len(units), article.article_id,
                  settings.embedding_model)
+        vectors: list[list[float]] = []
         for first in tqdm(range(0, len(units), EMBED_BATCH), desc="embedding", unit="batch",
                           disable=not progress):
             part = units[first : first + EMBED_BATCH]
-            vectorstore.add_texts(texts=[w.search_text for w in part],
-                                  metadatas=[_window_metadata(w) for w in part],
-                                  ids=[str(w.id) for w in part])
+            vectors += embeddings.embed_documents([w.search_text for w in part])
+        for first in range(0, len(units), WRITE_BATCH):
+            part = units[first : first + WRITE_BATCH]
+            vectorstore._collection.upsert(
+                ids=[str(w.id) for w in part], embeddings=vectors[first : first + WRITE_BATCH],
+                documents=[w.search_text for w in part],
+                metadatas=[_window_metadata(w) for w in part])
         manifest = Manifest(**{**asdict(wanted), "sentences": len(sentences),
                                "windows": len(units), "built_at": time.time(),
                                "build_seconds": round(time.perf_counter() - started, 3)})
-        _write_json_atomic(build / "manifest.json", asdict(manifest))
+        _write_json_atomic(build / "sentences.json",
+                           [[x.start, x.end, x.paragraph] for x in sentences])
+        _write_json_atomic(build / "manifest.json", asdict(manifest))  # last: build complete
         _swap_current(root, build)
         log.info("index ready at %s (%.1f s)", build, manifest.build_seconds)
         return Index(article, sentences, units, vectorstore, manifest, build)
@@ -211,7 +236,7 @@ def _window_metadata(w: Window) -> dict[str, str | int]:
             "section": w.section or ""}
 
 
-def _write_json_atomic(path: Path, data: dict) -> None:
+def _write_json_atomic(path: Path, data: dict | list) -> None:
     tmp = path.with_suffix(".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=2)

@@ -1,6 +1,8 @@
 """Sentence segmentation and windows: real boundaries, exact offsets."""
 
-from index.segment import segment, windows
+from index.segment import MAX_SENTENCE_CHARS, segment, windows
+from source import parse_article
+from source.markdown import read_markdown
 
 
 def sentences_of(article):
@@ -73,3 +75,16 @@ def test_window_size_three(article):
     segs = segment(article)
     wins = windows(article, segs, size=3)
     assert max(len(w.sentence_ids) for w in wins) == 3
+
+
+def test_text_without_sentence_punctuation_is_cut_into_readable_pieces():
+    words = " ".join(f"point{i} made at length here" for i in range(300))
+    art = parse_article(f"# No stops\n\n{words}\n\na closing line without a stop".encode(),
+                        "no-stops", read_markdown)
+    pieces = segment(art)
+    assert all(0 < len(s.text) <= MAX_SENTENCE_CHARS for s in pieces)
+    assert all(art.text[s.start:s.end] == s.text for s in pieces)
+    # nothing lost: the pieces cover every word of the paragraph, in order
+    body = [s.text for s in pieces if s.kind == "paragraph"]
+    assert " ".join(body[:-1]).split() == words.split()
+    assert pieces[-1].text == "a closing line without a stop"
