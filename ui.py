@@ -217,11 +217,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--share", action="store_true", help="also make a public Gradio link")
     parser.add_argument("--data-dir", help="index folder (env ATA_DATA_DIR)")
     parser.add_argument("--article", help="article file (env ATA_ARTICLE)")
+    parser.add_argument("--chroma-url", help="Chroma server URL (env ATA_CHROMA_URL)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read when gradio is imported
     try:
-        assistant = Assistant(load_settings(data_dir=args.data_dir, article=args.article))
+        assistant = Assistant(load_settings(data_dir=args.data_dir, article=args.article,
+                                            chroma_url=args.chroma_url))
         print("Loading the article and models (building the index on first use)…",
               file=sys.stderr)
         assistant.warm_up()

@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__.split("\n")[0])
     common = argparse.ArgumentParser(add_help=False)
     for flag, help_ in [("--article", "article file"), ("--data-dir", "index folder"),
+                        ("--chroma-url", "Chroma server instead of embedded files"),
                         ("--embedding-model", "packaged embedding model or local dir"),
                         ("--reranker", "packaged cross-encoder, local dir, or 'none'"),
                         ("--answerer", "answer backend: extractive, endpoint, local[:MODEL]"),
@@ -53,7 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def body() -> int:
         settings = load_settings(
-            article=args.article, data_dir=args.data_dir, embedding_model=args.embedding_model,
+            article=args.article, data_dir=args.data_dir, chroma_url=args.chroma_url,
+            embedding_model=args.embedding_model,
             reranker=args.reranker, answerer=args.answerer, llm_base_url=args.llm_base_url,
             llm_model=args.llm_model, max_citations=args.max_citations,
             min_support=args.min_support, auto_build=args.auto_build)

@@ -22,6 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--article", help="article file (env ATA_ARTICLE)")
     parser.add_argument("--data-dir", help="index folder (env ATA_DATA_DIR)")
     parser.add_argument("--embedding-model", help="packaged model or local dir")
+    parser.add_argument("--chroma-url", help="Chroma server URL (env ATA_CHROMA_URL)")
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="build the index if missing or stale")
     build.add_argument("--force", action="store_true", help="rebuild even if up to date")
@@ -32,7 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def body() -> int:
         settings = load_settings(article=args.article, data_dir=args.data_dir,
-                                 embedding_model=args.embedding_model)
+                                 embedding_model=args.embedding_model,
+                                 chroma_url=args.chroma_url)
         article = load_article(settings.article)
         if args.command == "status":
             return _status(settings, article, args.json)
@@ -42,8 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         started = time.perf_counter()
         index = ensure_index(settings, article, make_embeddings(settings.embedding_model),
                              force=args.force)
+        where = f"{index.path}, vectors on {settings.chroma_url}" if settings.chroma_url \
+            else index.path
         print(f"index ready: {index.manifest.windows} windows, {index.manifest.sentences} "
-              f"sentences at {index.path} ({time.perf_counter() - started:.1f} s)")
+              f"sentences at {where} ({time.perf_counter() - started:.1f} s)")
         return 0
 
     return run_cli(body, interrupted="interrupted; the index in service is unchanged")

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
 
     article: Path = Field(BUNDLED_ARTICLE, description="article file (.txt scraped page or .md)")
     data_dir: Path = Field(Path(".ask-the-article"), description="where indexes live")
+    chroma_url: str | None = Field(None, description="Chroma server (chroma run) to keep "
+                                                      "vectors in, instead of embedded files")
     embedding_model: str = Field("all-MiniLM-L6-v2", description="packaged model or local dir")
     reranker: str = Field("none",
                           description="packaged cross-encoder, local dir, or 'none'")

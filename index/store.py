@@ -22,12 +22,11 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import chromadb
-from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
+from index.backends import StoreUnavailableError, VectorBackend, make_backend
 from index.segment import SEGMENTER_VERSION, Segment, Window, segment, windows
 from index.settings import Settings
 from source.article import Article
@@ -124,9 +123,11 @@ def open_index(settings: Settings, article: Article, embeddings: Embeddings) -> 
     manifest = require_current(settings, article)
     wanted = wanted_manifest(settings, article)
     try:
-        vectorstore = _vectorstore(current.resolve(), article, embeddings)
+        vectorstore = make_backend(settings).open(current.resolve(), article, embeddings)
         meta = vectorstore._collection.metadata or {}
         count = vectorstore._collection.count()
+    except StoreUnavailableError:
+        raise  # a rebuild could not reach the server either
     except Exception as exc:  # Chroma raises many types for a damaged store
         raise IndexCorruptError(
             f"cannot read the Chroma store in {current.resolve()}: {exc}") from None
@@ -176,7 +177,9 @@ def build_index(settings: Settings, article: Article, embeddings: Embeddings,
         sentences = segment(article)
         units = windows(article, sentences, settings.window_size)
         wanted = wanted_manifest(settings, article)
-        vectorstore = _vectorstore(build, article, embeddings, metadata=wanted.key())
+        backend = make_backend(settings)
+        build.mkdir()  # first, so a killed build's server collection is found and dropped
+        vectorstore = backend.open(build, article, embeddings, metadata=wanted.key())
         log.info("embedding %d windows of %s with %s", len(units), article.article_id,
                  settings.embedding_model)
         vectors: list[list[float]] = []
@@ -196,7 +199,7 @@ def build_index(settings: Settings, article: Article, embeddings: Embeddings,
         _write_json_atomic(build / "sentences.json",
                            [[x.start, x.end, x.paragraph] for x in sentences])
         _write_json_atomic(build / "manifest.json", asdict(manifest))  # last: build complete
-        _swap_current(root, build)
+        _swap_current(root, build, backend)
         log.info("index ready at %s (%.1f s)", build, manifest.build_seconds)
         return Index(article, sentences, units, vectorstore, manifest, build)
 
@@ -214,22 +217,6 @@ def ensure_index(settings: Settings, article: Article, embeddings: Embeddings,
     return build_index(settings, article, embeddings, force=force)
 
 
-def _vectorstore(path: Path, article: Article, embeddings: Embeddings,
-                 metadata: dict | None = None) -> Chroma:
-    client = chromadb.PersistentClient(
-        path=str(path / "chroma"),
-        settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
-    )
-    return Chroma(
-        collection_name=f"article-{article.article_id}"[:60],
-        embedding_function=embeddings,
-        client=client,
-        collection_metadata=metadata,
-        collection_configuration={"hnsw": {"space": "cosine"}},
-        create_collection_if_not_exists=metadata is not None,
-    )
-
-
 def _window_metadata(w: Window) -> dict[str, str | int]:
     return {"window_id": w.id, "sentence_ids": ",".join(map(str, w.sentence_ids)),
             "start": w.start, "end": w.end, "paragraph": w.paragraph,
@@ -245,7 +232,7 @@ def _write_json_atomic(path: Path, data: dict | list) -> None:
     os.replace(tmp, path)
 
 
-def _swap_current(root: Path, build: Path) -> None:
+def _swap_current(root: Path, build: Path, backend: VectorBackend) -> None:
     """Point `current` at `build` with one atomic rename.
 
     The build it replaces is kept (a process still serving from it keeps working);
@@ -264,6 +251,7 @@ def _swap_current(root: Path, build: Path) -> None:
         os.close(dir_fd)
     for old in root.glob("build-*"):
         if old.name not in (build.name, previous):
+            backend.drop(old)
             shutil.rmtree(old, ignore_errors=True)
 
 
