@@ -30,6 +30,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--reranker", help="reranker to evaluate")
     run.add_argument("--data-dir", help="index folder")
     run.add_argument("--baseline", type=Path, help="also compare with this report")
+    bench = commands.add_parser("bench", help="latency, memory and build time, side by side "
+                                              "with a textbook LangChain retrieval chain")
+    bench.add_argument("--out", type=Path, default=Path("eval/reports/bench"))
+    bench.add_argument("--answerer", help="answer backend to measure")
+    bench.add_argument("--limit", type=int, help="only the first N answerable cases")
+    bench.add_argument("--no-processes", dest="processes", action="store_false",
+                       help="skip the fresh-process build and cold-start figures")
     cmp = commands.add_parser("compare", help="show regressions of CURRENT against BASELINE")
     cmp.add_argument("baseline", type=Path)
     cmp.add_argument("current", type=Path)
@@ -38,7 +45,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     if args.command == "compare":
         return run_cli(lambda: _compare(args.baseline, args.current, args.thresholds))
+    if args.command == "bench":
+        return run_cli(lambda: _bench(args))
     return run_cli(lambda: _run(args))
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from assistant.chain import Assistant
+    from eval.bench import run_bench, write
+    from eval.cases import load_cases
+    from index.settings import load_settings
+
+    assistant = Assistant(load_settings(answerer=args.answerer)).warm_up()
+    cases = [c for c in load_cases(assistant.index.sentences) if c.answerable]
+    path = write(run_bench(assistant, cases[: args.limit] if args.limit else cases,
+                           processes=args.processes), args.out)
+    print(path.read_text("utf-8"))
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -1,0 +1,178 @@
+"""`python -m eval bench`: cold start, index build, per-question latency by stage and peak
+memory, with a textbook LangChain `create_retrieval_chain` over the same Chroma
+collection and embedding model run on the same questions, side by side.
+
+The textbook chain is dense top-k retrieval stuffed into the answer step. With a
+generative answerer both chains call the same chat model; with the extractive one
+there is no model, so the textbook chain's answer step is `FirstDocumentAnswer`
+(named for what it does) and the comparison is of retrieval speed and quality.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.runnables import RunnableLambda
+
+from assistant.chain import Assistant
+from eval.cases import Case
+
+TEXTBOOK_K = 4
+TEXTBOOK_PROMPT = ChatPromptTemplate.from_messages([
+    ("system", "Answer the question using only this context:\n\n{context}"),
+    ("human", "{input}")])
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def _pcts(values: Sequence[float]) -> dict[str, float | None]:
+    if len(values) < 2:
+        return {"p50": values[0] if values else None, "p95": values[0] if values else None}
+    return {"p50": round(statistics.median(values), 1),
+            "p95": round(statistics.quantiles(values, n=20)[-1], 1)}
+
+
+# Runs a module and reports its own peak RSS. VmHWM, not ru_maxrss: on Linux a child's
+# ru_maxrss starts at the RSS of the parent it was forked from (this bench, models loaded).
+_RUN_AND_REPORT = """
+import atexit, runpy, sys
+def report():
+    hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM"))
+    sys.stderr.write("BENCH-PEAK-KB " + hwm.split()[1] + "\\n")
+atexit.register(report)
+sys.argv = sys.argv[1:]
+runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+"""
+
+
+def _child(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of a fresh `python -m …` process."""
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", _RUN_AND_REPORT, *args], env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          timeout=1800)
+    seconds = time.perf_counter() - started
+    if proc.returncode:
+        raise RuntimeError(f"python -m {' '.join(args)} exited with {proc.returncode}")
+    peak_kb = int(proc.stderr.rsplit("BENCH-PEAK-KB ", 1)[1].split()[0])
+    return seconds, round(peak_kb / 1024, 1)
+
+
+def process_figures(settings_env: dict[str, str], question: str) -> dict:
+    """Index build and cold start, each in a fresh process over a fresh data dir."""
+    with tempfile.TemporaryDirectory(prefix="ata-bench-") as data:
+        env = {**os.environ, **settings_env, "ATA_DATA_DIR": data}
+        build_s, build_mib = _child(["index", "build"], env)
+        cold_s, cold_mib = _child(["assistant", "ask", "--json", question], env)
+    return {"index_build_s": round(build_s, 2), "index_build_peak_mib": build_mib,
+            "cold_start_answer_s": round(cold_s, 2), "cold_start_peak_mib": cold_mib}
+
+
+def textbook_chain(assistant: Assistant):  # noqa: ANN201 - a LangChain Runnable
+    """`create_retrieval_chain` as the LangChain docs build it, on our collection."""
+    from langchain_classic.chains import create_retrieval_chain
+    from langchain_classic.chains.combine_documents import create_stuff_documents_chain
+
+    retriever = assistant.index.vectorstore.as_retriever(search_kwargs={"k": TEXTBOOK_K})
+    model = getattr(assistant.answerer, "model", None)
+    answer_step = (create_stuff_documents_chain(model, TEXTBOOK_PROMPT) if model is not None
+                   else RunnableLambda(_first_document_answer, name="FirstDocumentAnswer"))
+    return create_retrieval_chain(retriever, answer_step)
+
+
+def _first_document_answer(x: dict) -> str:
+    return x["context"][0].page_content if x["context"] else ""
+
+
+def run_bench(assistant: Assistant, cases: Sequence[Case], *, processes: bool = True) -> dict:
+    assistant.warm_up()
+    chain = textbook_chain(assistant)
+    retriever = assistant.index.vectorstore.as_retriever(search_kwargs={"k": TEXTBOOK_K})
+    ours: dict[str, list[float]] = {}
+    book: dict[str, list[float]] = {"retrieve": [], "total": []}
+    hits = {"ours": 0, "textbook": 0}
+    answerable = [c for c in cases if c.answerable and c.gold_sentence_ids]
+    for case in answerable:
+        result = assistant.run(case.question, list(case.history))
+        for stage, ms in result.answer.timings_ms.items():
+            ours.setdefault(stage, []).append(ms)
+        gold = set(case.gold_sentence_ids)
+        hits["ours"] += bool(gold & {e.sentence_id for e in result.trace.evidence[:TEXTBOOK_K]})
+        started = time.perf_counter()
+        docs = retriever.invoke(case.question)
+        book["retrieve"].append(_ms(time.perf_counter() - started))
+        started = time.perf_counter()
+        chain.invoke({"input": case.question})
+        book["total"].append(_ms(time.perf_counter() - started))
+        found = {int(i) for d in docs for i in str(d.metadata["sentence_ids"]).split(",")}
+        hits["textbook"] += bool(gold & found)
+    n = len(answerable) or 1
+    ours_pcts = {stage: _pcts(v) for stage, v in ours.items()}
+    book_pcts = {stage: _pcts(v) for stage, v in book.items()}
+    report = {
+        "questions": len(answerable),
+        "answerer": assistant.answerer.name,
+        "ours_ms": ours_pcts,
+        "textbook_ms": book_pcts,
+        f"gold_in_top{TEXTBOOK_K}": {"ours": round(hits["ours"] / n, 3),
+                                     "textbook": round(hits["textbook"] / n, 3)},
+        "ratios_ours_over_textbook": {
+            f"{stat}_{stage}": round(ours_pcts[o][stat] / book_pcts[b][stat], 2)
+            for stage, o, b in [("retrieval", "retrieve", "retrieve"), ("total", "total", "total")]
+            for stat in ("p50", "p95") if book_pcts[b][stat]},
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    if processes:
+        env = {k: v for k, v in os.environ.items() if k.startswith("ATA_")}
+        env["ATA_ANSWERER"] = assistant.settings.answerer
+        report["process"] = process_figures(env, answerable[0].question if answerable else
+                                            "Who wrote the article?")
+    return report
+
+
+def render(report: dict) -> str:
+    """The README's table."""
+    o, b = report["ours_ms"], report["textbook_ms"]
+    rows = [("retrieval", o["retrieve"], b["retrieve"]), ("rerank", o["rerank"], None),
+            ("answer (generation)", o["answer"], None), ("support check", o.get("check"), None),
+            ("total per question", o["total"], b["total"])]
+    lines = [f"{report['questions']} answerable eval questions, answerer "
+             f"`{report['answerer']}`", "",
+             "| stage | ours p50 / p95 ms | textbook p50 / p95 ms | ratio p50 |",
+             "|---|---:|---:|---:|"]
+    for name, ours, book in rows:
+        if ours is None:
+            continue
+        ratio = f"{ours['p50'] / book['p50']:.2f}" if book and book["p50"] else "—"
+        book_txt = f"{book['p50']} / {book['p95']}" if book else "—"
+        lines.append(f"| {name} | {ours['p50']} / {ours['p95']} | {book_txt} | {ratio} |")
+    top = report[f"gold_in_top{TEXTBOOK_K}"]
+    lines += ["", f"Gold sentence in the top {TEXTBOOK_K}: ours {top['ours']:.3f}, textbook "
+              f"{top['textbook']:.3f}. Peak RSS of the bench process "
+              f"{report['peak_rss_mib']} MiB."]
+    if "process" in report:
+        p = report["process"]
+        lines.append(f"Fresh process: index build {p['index_build_s']} s (peak "
+                     f"{p['index_build_peak_mib']} MiB); cold start to first answer "
+                     f"{p['cold_start_answer_s']} s (peak {p['cold_start_peak_mib']} MiB).")
+    return "\n".join(lines)
+
+
+def write(report: dict, out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(report, indent=2), "utf-8")
+    path = out / "bench.md"
+    path.write_text(render(report) + "\n", "utf-8")
+    return path
