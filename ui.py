@@ -68,16 +68,21 @@ def as_text(text: str) -> str:
     return text.translate(_INERT)
 
 
-def render_answer(answer: Answer) -> str:
-    """The answer with clickable [n] markers, then its numbered quotes."""
+def render_answer(answer: Answer, titles: dict[str, str] | None = None) -> str:
+    """The answer with clickable [n] markers, then its numbered quotes; a quote from an
+    added article (not the one in the panel) names that article."""
+    titles = titles or {}
     if answer.refused:
         return f"<em>{as_text(answer.answer)}</em>"
     body = as_text(MARKER.sub(lambda m: f"\x00{m.group(1)}\x01", answer.answer))
     body = re.sub(r"\x00(\d+)\x01", lambda m: f" {_cite_link(int(m.group(1)))}", body)
-    items = "".join(
-        f"<li>{_cite_link(c.id)} “{as_text(c.quote)}”"
-        f"{' — <small>' + as_text(c.section) + '</small>' if c.section else ''}</li>"
-        for c in answer.citations)
+    def where(c: Citation) -> str:
+        parts = [f"<i>{as_text(titles[c.article])}</i>"] if c.article in titles else []
+        parts += [as_text(c.section)] if c.section else []
+        return "".join(f" — <small>{p}</small>" for p in parts)
+
+    items = "".join(f"<li>{_cite_link(c.id)} “{as_text(c.quote)}”{where(c)}</li>"
+                    for c in answer.citations)
     return f"{body}\n\n<ol class=\"ata-quotes\">{items}</ol>"
 
 
@@ -87,7 +92,8 @@ def _cite_link(n: int) -> str:
 
 def render_article(article: Article, citations: Sequence[Citation] = ()) -> str:
     """The clean article as HTML, with each cited quote in a <mark> at its exact offsets."""
-    marks = sorted(citations, key=lambda c: c.start)
+    marks = sorted((c for c in citations if c.article in (None, article.article_id)),
+                   key=lambda c: c.start)
     out: list[str] = []
     open_list: str | None = None
     for block in article.blocks:
@@ -140,6 +146,7 @@ def build_app(assistant: Assistant) -> Any:
     import gradio as gr
 
     article = assistant.article
+    others = {aid: a.title for aid, a in assistant.articles.items() if aid != article.article_id}
 
     def respond(message: str, chat: list[dict], history: list[Message]) -> Iterator[tuple]:
         chat = [*chat, {"role": "user", "content": as_text(message)},
@@ -159,7 +166,7 @@ def build_app(assistant: Assistant) -> Any:
             yield "", chat, history, gr.skip(), gr.skip()
             return
         assert result is not None
-        chat[-1]["content"] = render_answer(result.answer)
+        chat[-1]["content"] = render_answer(result.answer, others)
         history = [*history, Message(role="user", content=question),
                    Message(role="assistant", content=result.answer.answer)]
         yield ("", chat, history, render_article(article, result.answer.citations),

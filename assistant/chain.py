@@ -41,13 +41,17 @@ class Result:
 
 
 class Assistant:
-    """Answers questions about one article with citations; thread-safe once warmed up."""
+    """Answers questions about the main article (and any added with `python -m index add`)
+    with citations; thread-safe once warmed up."""
 
-    def __init__(self, settings: Settings, *, index: Index | None = None,
+    def __init__(self, settings: Settings, *, index: Index | Sequence[Index] | None = None,
                  scorer: Scorer | None = None, answerer: Answerer | None = None,
                  condenser: Condenser | None = None, judge: Judge | None = None) -> None:
         self.settings = settings
-        self._index = index
+        indexes = [index] if isinstance(index, Index) else list(index or [])
+        # main article first; others are the library's
+        self._indexes: dict[str, Index] = {i.article.article_id: i for i in indexes}
+        self._index = indexes[0] if indexes else None
         self._scorer = scorer
         self._answerer = answerer
         self._judge = judge
@@ -62,6 +66,7 @@ class Assistant:
         with self._lock:
             if self._chain is not None:
                 return self
+            from index import library
             from index.embed import make_embeddings
             from index.store import (
                 BUILD_HINT,
@@ -73,14 +78,19 @@ class Assistant:
 
             embeddings = None
             if self._index is None:
-                article = load_article(self.settings.article)
+                articles = [load_article(p)
+                            for p in [self.settings.article, *library.paths(self.settings)]]
                 if not self.settings.auto_build:  # fail before loading any model
                     try:
-                        require_current(self.settings, article)
+                        for article in articles:
+                            require_current(self.settings, article)
                     except IndexMissingError as exc:
                         raise IndexMissingError(f"{exc}; {BUILD_HINT}") from None
                 embeddings = make_embeddings(self.settings.embedding_model)
-                self._index = ensure_index(self.settings, article, embeddings)
+                for article in articles:
+                    self._indexes[article.article_id] = ensure_index(self.settings, article,
+                                                                     embeddings)
+                self._index = next(iter(self._indexes.values()))
             if self._scorer is None:
                 self._scorer = self._make_scorer(embeddings)
             if self._answerer is None:
@@ -109,7 +119,8 @@ class Assistant:
                       ) -> Assistant:
         """The same index, scorer and settings with another answerer (for side-by-side runs)."""
         self.warm_up()
-        return Assistant(settings or self.settings, index=self._index, scorer=self._scorer,
+        return Assistant(settings or self.settings, index=list(self._indexes.values()),
+                         scorer=self._scorer,
                          answerer=answerer, condenser=self.condenser,
                          judge=self._judge).warm_up()
 
@@ -128,11 +139,24 @@ class Assistant:
 
     @property
     def article(self):  # noqa: ANN201 - source.Article
+        """The main article."""
         return self.index.article
+
+    @property
+    def articles(self) -> dict[str, Any]:
+        """Every article answers may cite, by id, the main one first."""
+        self.warm_up()
+        return {aid: index.article for aid, index in self._indexes.items()}
 
     # -- the chain ---------------------------------------------------------------
     def _build_chain(self) -> Runnable:
-        retriever = hybrid_retriever(self.index, self.settings.candidates)
+        retrievers = {aid: hybrid_retriever(index, self.settings.candidates)
+                      for aid, index in self._indexes.items()}
+
+        def retrieve(query: str) -> list[Document]:
+            """Each article's candidates, tagged with where they come from."""
+            return [Document(d.page_content, metadata={**d.metadata, "article_id": aid})
+                    for aid, retriever in retrievers.items() for d in retriever.invoke(query)]
 
         def step(name: str, fn: Callable[[dict], dict]) -> Runnable:
             """A timed chain step that adds `fn`'s keys to the state it passes on."""
@@ -146,7 +170,7 @@ class Assistant:
         return (
             step("condense", lambda x: {
                 "query": self.condenser.condense(x["question"], x["history"])})
-            | step("retrieve", lambda x: {"windows": retriever.invoke(x["query"])})
+            | step("retrieve", lambda x: {"windows": retrieve(x["query"])})
             | step("rerank", self._rerank)
         )
 
@@ -156,12 +180,12 @@ class Assistant:
         ranked = sorted(zip(windows, self._score(x, [d.page_content for d in windows]),
                             strict=True), key=lambda p: -p[1])
         top = ranked[: self.settings.rerank_top]
-        ids = list(dict.fromkeys(int(i) for doc, _ in top
+        ids = list(dict.fromkeys((doc.metadata["article_id"], int(i)) for doc, _ in top
                                  for i in str(doc.metadata["sentence_ids"]).split(",")))
-        sentences = [self.index.sentences[i] for i in ids]
-        scores = self._score(x, [s.search_text for s in sentences])
-        evidence = [Evidence(s.id, s.text, s.start, s.end, s.section, s.kind, score)
-                    for s, score in zip(sentences, scores, strict=True)]
+        sentences = [(aid, self._indexes[aid].sentences[i]) for aid, i in ids]
+        scores = self._score(x, [s.search_text for _, s in sentences])
+        evidence = [Evidence(s.id, s.text, s.start, s.end, s.section, s.kind, score, aid)
+                    for (aid, s), score in zip(sentences, scores, strict=True)]
         return {"window_scores": top, "evidence": sorted(evidence, key=lambda e: -e.score)}
 
     def _score(self, x: dict, passages: list[str]) -> list[float]:
@@ -228,16 +252,20 @@ class Assistant:
         return state
 
     def _refusal(self) -> Draft:
-        return Draft(f"The article doesn't say. It is about: {self.article.title}", refused=True)
+        if len(self._indexes) == 1:
+            return Draft(f"The article doesn't say. It is about: {self.article.title}",
+                         refused=True)
+        titles = "; ".join(index.article.title for index in self._indexes.values())
+        return Draft(f"The articles don't say. They are about: {titles}", refused=True)
 
     def _finish(self, state: dict, draft: Draft) -> Result:
         started = time.perf_counter()
         draft, answered_by = self._checked(state, draft)
-        text, citations = resolve(draft, state["supported"], self.article)
+        text, citations = resolve(draft, state["supported"], self.articles)
         refused = draft.refused or not citations
         if refused and not draft.refused:
             draft = self._refusal()
-            text, citations = resolve(draft, state["supported"], self.article)
+            text, citations = resolve(draft, state["supported"], self.articles)
         support = [] if refused else self._support(text, citations)
         timings = state["timings"]
         timings["check"] = round((time.perf_counter() - started) * 1000, 1)
@@ -245,7 +273,8 @@ class Assistant:
         answer = Answer(state["question"], text, refused, citations, timings, support,
                         answered_by)
         trace = Trace(state["query"], [
-            {"window_id": d.metadata["window_id"], "score": round(s, 4), "text": d.page_content}
+            {"article_id": d.metadata["article_id"], "window_id": d.metadata["window_id"],
+             "score": round(s, 4), "text": d.page_content}
             for d, s in state["window_scores"]], state["evidence"])
         return Result(answer, trace)
 

@@ -6,7 +6,7 @@ The only way a quote reaches the user: a model may choose numbers, never type qu
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from assistant.types import Citation, Draft, Evidence
 from source.article import Article
@@ -15,8 +15,8 @@ MARKER = re.compile(r"\s*\[(\d{1,3})\]")
 _DANGLING = re.compile(r"\s*\[\d{0,3}$")  # a marker cut off by the model's token limit
 
 
-def resolve(draft: Draft, evidence: Sequence[Evidence], article: Article
-            ) -> tuple[str, list[Citation]]:
+def resolve(draft: Draft, evidence: Sequence[Evidence],
+            articles: Article | Mapping[str, Article]) -> tuple[str, list[Citation]]:
     """Renumber markers 1..k in order of first use and build one citation per number.
 
     A marker whose number names no evidence is dropped from the text, so every
@@ -24,6 +24,8 @@ def resolve(draft: Draft, evidence: Sequence[Evidence], article: Article
     """
     if draft.refused:
         return MARKER.sub("", draft.text).strip(), []
+    if isinstance(articles, Article):
+        articles = {"": articles, articles.article_id: articles}
     numbering: dict[int, int] = {}
     citations: list[Citation] = []
 
@@ -33,9 +35,10 @@ def resolve(draft: Draft, evidence: Sequence[Evidence], article: Article
             return ""
         if n not in numbering:
             ev = evidence[n - 1]
+            article = articles[ev.article_id]
             numbering[n] = len(numbering) + 1
             citations.append(Citation(numbering[n], article.text[ev.start : ev.end],
-                                      ev.start, ev.end, ev.section))
+                                      ev.start, ev.end, ev.section, article.article_id))
         return f" [{numbering[n]}]"
 
     text = MARKER.sub(renumber, _DANGLING.sub("", draft.text)).strip()

@@ -23,6 +23,7 @@ class Citation:
     start: int
     end: int
     section: str | None
+    article: str | None = None  # the article_id the offsets index; the main one if None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class Evidence:
     section: str | None
     kind: str
     score: float
+    article_id: str = ""  # empty: the main article
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,7 @@ class Answer:
             "refused": self.refused,
             "citations": [
                 {"id": c.id, "quote": c.quote, "start": c.start, "end": c.end,
-                 "section": c.section}
+                 "section": c.section, "article": c.article}
                 for c in self.citations
             ],
             "support": [{"sentence": s.sentence, "citations": list(s.citations),

@@ -1,4 +1,5 @@
-"""`python -m index build|status`: build the article's index or say what is in service."""
+"""`python -m index build|status|add|list|remove`: build the article's index, say what is
+in service, or manage further articles that answers may cite."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 
+from index import library
 from index.settings import Settings, load_settings
 from index.store import current_manifest, wanted_manifest
 from source.article import Article
@@ -28,6 +31,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     build.add_argument("--force", action="store_true", help="rebuild even if up to date")
     status = commands.add_parser("status", help="show the index in service")
     status.add_argument("--json", action="store_true", help="print one JSON object")
+    add = commands.add_parser("add", help="add another article (.txt or .md) and index it")
+    add.add_argument("path", type=Path)
+    add.add_argument("--replace", action="store_true", help="replace an added article")
+    commands.add_parser("list", help="list the articles answers may cite")
+    remove = commands.add_parser("remove", help="remove an added article and its index")
+    remove.add_argument("article_id")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
 
@@ -35,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(article=args.article, data_dir=args.data_dir,
                                  embedding_model=args.embedding_model,
                                  chroma_url=args.chroma_url)
+        if args.command in ("list", "remove"):
+            return _library(settings, args)
         article = load_article(settings.article)
         if args.command == "status":
             return _status(settings, article, args.json)
@@ -42,8 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from index.store import ensure_index
 
         started = time.perf_counter()
+        force = args.command == "build" and args.force
+        if args.command == "add":
+            article = library.add(settings, args.path, args.replace)
+            print(f"added {article.article_id}: {article.title}")
         index = ensure_index(settings, article, make_embeddings(settings.embedding_model),
-                             force=args.force)
+                             force=force)
         where = f"{index.path}, vectors on {settings.chroma_url}" if settings.chroma_url \
             else index.path
         print(f"index ready: {index.manifest.windows} windows, {index.manifest.sentences} "
@@ -51,6 +66,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     return run_cli(body, interrupted="interrupted; the index in service is unchanged")
+
+
+def _library(settings: Settings, args: argparse.Namespace) -> int:
+    if args.command == "remove":
+        library.remove(settings, args.article_id)
+        print(f"removed {args.article_id}")
+        return 0
+    main = load_article(settings.article)
+    print(f"{main.article_id}\t{main.title}\t(main article: {settings.article})")
+    for path in library.paths(settings):
+        added = load_article(path)
+        print(f"{added.article_id}\t{added.title}\t({path})")
+    return 0
 
 
 def _status(settings: Settings, article: Article, as_json: bool) -> int:

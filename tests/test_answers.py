@@ -79,7 +79,7 @@ def test_json_shape(assistant):
     data = assistant.ask("Why is Russia an unattractive market for American companies?").to_json()
     assert set(data) == {"question", "answer", "refused", "citations", "support",
                          "answerer", "timings_ms"}
-    assert set(data["citations"][0]) == {"id", "quote", "start", "end", "section"}
+    assert set(data["citations"][0]) == {"id", "quote", "start", "end", "section", "article"}
     assert {"retrieve", "rerank", "answer", "check", "total"} <= set(data["timings_ms"])
     assert data["answerer"] == "extractive"
     # One support entry per answer sentence; each cites existing ids and is supported.

@@ -1,0 +1,101 @@
+"""More than one article: `python -m index add` copies and indexes it, answers say which
+article each quote comes from, and every misuse is one clear line with nothing changed."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from source import load_article
+
+pytestmark = pytest.mark.slow
+
+WIND = """# Offshore Wind in the Baltic
+
+Denmark built the world's first offshore wind farm at Vindeby in 1991. It had eleven
+turbines and ran for twenty-five years before it was taken down.
+
+## Why the Baltic suits wind
+
+The sea is shallow and the winds are steady, so foundations are cheap.
+"""
+
+
+def cli(module, args, data_dir):
+    env = {**os.environ, "ATA_DATA_DIR": str(data_dir)}
+    return subprocess.run([sys.executable, "-m", module, *args], env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def ask(question, data_dir):
+    out = cli("assistant", ["ask", "--json", question], data_dir)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    data = tmp_path_factory.mktemp("library-data")
+    source = tmp_path_factory.mktemp("library-src") / "baltic-wind.md"
+    source.write_text(WIND, encoding="utf-8")
+    out = cli("index", ["add", str(source)], data)
+    assert out.returncode == 0, out.stderr
+    assert "added baltic-wind: Offshore Wind in the Baltic" in out.stdout
+    return data, source
+
+
+def test_answers_cite_the_article_a_quote_comes_from(library, article):
+    data, source = library
+    source.write_text("edited after adding: offsets must not move", encoding="utf-8")
+    wind = load_article(data / "library" / "baltic-wind.md")  # the copy the index was made from
+    answer = ask("Where was the first offshore wind farm built?", data)
+    cited = [c for c in answer["citations"] if c["article"] == "baltic-wind"]
+    assert cited and any("Vindeby" in c["quote"] for c in cited)
+    for c in cited:
+        assert wind.text[c["start"]:c["end"]] == c["quote"]
+    answer = ask("On which island did Soviet and Chinese troops clash?", data)
+    quote = next(c for c in answer["citations"] if "Zhengbao" in c["quote"])
+    assert quote["article"] == "reverse-kissinger"
+    assert article.text[quote["start"]:quote["end"]] == quote["quote"]
+    refused = ask("How do I bake sourdough bread?", data)
+    assert refused["refused"] and "Offshore Wind in the Baltic" in refused["answer"]
+
+
+def test_list_shows_main_and_added_articles(library):
+    data, _ = library
+    out = cli("index", ["list"], data)
+    assert out.returncode == 0
+    ids = [line.split("\t")[0] for line in out.stdout.splitlines()]
+    assert ids == ["reverse-kissinger", "baltic-wind"]
+
+
+@pytest.mark.parametrize(("name", "content", "needle"), [
+    ("reverse-kissinger.md", "# Same id\n\nA paragraph.", "is the main article's"),
+    ("baltic-wind.md", "# Other\n\nDifferent text.", "already added"),
+    ("broken.md", b"\xff\xfe not utf-8", "not valid UTF-8"),
+    ("notes.pdf", "x", "unsupported article type"),
+])
+def test_bad_adds_are_one_line_and_change_nothing(library, tmp_path, name, content, needle):
+    data, _ = library
+    before = (data / "library" / "library.json").read_text()
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    out = cli("index", ["add", str(path)], data)
+    assert out.returncode == 2 and needle in out.stderr and "Traceback" not in out.stderr
+    assert (data / "library" / "library.json").read_text() == before
+
+
+def test_remove_unknown_is_an_error(library):
+    data, _ = library
+    out = cli("index", ["remove", "nope"], data)
+    assert out.returncode == 2 and "no added article 'nope' (added: baltic-wind)" in out.stderr
+
+
+def test_remove_takes_it_out_of_answers(library):
+    data, _ = library
+    assert cli("index", ["remove", "baltic-wind"], data).returncode == 0
+    assert not (data / "indexes" / "baltic-wind").exists()
+    answer = ask("Where was the first offshore wind farm built?", data)
+    assert all(c["article"] == "reverse-kissinger" for c in answer["citations"])
