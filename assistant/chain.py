@@ -7,6 +7,7 @@ Constructing it is cheap; `warm_up()` (called on first use) loads models and the
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 import unicodedata
@@ -279,28 +280,42 @@ class Assistant:
         return Result(answer, trace)
 
     def _checked(self, state: dict, draft: Draft) -> tuple[Draft, str]:
-        """Drop every sentence its cited sentences do not support.
+        """Keep only the sentences their cited sentences support.
 
-        If nothing cited is left, a draft that cited nothing is the model declining
-        (a refusal); otherwise the extractive answer stands in for it.
+        A sentence the model left uncited gets the evidence sentence that supports it,
+        if one does (small models often answer right but forget the number). If no
+        supported sentence is left, the model saying the article does not say is a
+        refusal; anything else (wrong citations, words the judge cannot match to the
+        article, the model's own knowledge) is replaced by the extractive answer.
         """
         assert self._answerer is not None and self._judge is not None
         name = self._answerer.name
         if draft.refused or not self.settings.support_check:
             return draft, name
         evidence = state["supported"]
-        claims = statements(draft.text)
+        claims = statements(_markers_last(draft.text))
         scores = self._judge.entailment([(_premise(s.cites, evidence), s.claim) for s in claims])
-        kept = [s for s, score in zip(claims, scores, strict=True) if score >= ENTAILED]
-        if len(kept) == len(claims):
-            return draft, name
-        log.info("support check dropped %d of %d sentences", len(claims) - len(kept),
-                 len(claims))
+        kept: list[Statement] = []
+        for claim, score in zip(claims, scores, strict=True):
+            if score >= ENTAILED:
+                kept.append(claim)
+            elif not claim.cites and (n := self._best_support(claim.claim, evidence)):
+                kept.append(Statement(claim.claim, (n,), f"{claim.text.rstrip()} [{n}]"))
+        if [k.text for k in kept] == [c.text for c in claims]:
+            return Draft(_markers_last(draft.text)), name
+        log.info("support check kept %d of %d sentences", len(kept), len(claims))
         if kept:
             return Draft(" ".join(_rebuild(s) for s in kept)), name
-        if not any(s.cites for s in claims):
+        if _DECLINED.search(draft.text) and not any(s.cites for s in claims):
             return self._refusal(), name
         return self._fallback.answer(state["question"], evidence), f"{name} → extractive"
+
+    def _best_support(self, claim: str, evidence: Sequence[Evidence]) -> int | None:
+        """The number of the evidence sentence that supports `claim` best, if any does."""
+        assert self._judge is not None
+        scores = self._judge.entailment([(e.text, claim) for e in evidence])
+        best = max(range(len(scores)), key=scores.__getitem__, default=None)
+        return best + 1 if best is not None and scores[best] >= ENTAILED else None
 
     def _support(self, text: str, citations: Sequence[Citation]) -> list[Support]:
         """Each answer sentence with its judge score against the quotes it cites."""
@@ -329,6 +344,16 @@ class Assistant:
         if not any(ch.isalnum() for ch in question):
             raise InputError("the question has no words in it; ask something about the article")
         return question
+
+
+_DECLINED = re.compile(r"\b(?:doesn't|does not|do not|don't) (?:say|answer|mention)|"
+                       r"\bnot (?:in|mentioned in) the (?:article|sentences)", re.IGNORECASE)
+_LEADING_MARKERS = re.compile(r"(^|(?<=[.!?]) )((?:\[\d{1,3}\])+) *([^\[]*[.!?])(?= *(?:\[|$))")
+
+
+def _markers_last(text: str) -> str:
+    """`[2] Claim.` (a common small-model habit) becomes `Claim [2].`"""
+    return _LEADING_MARKERS.sub(lambda m: f"{m[1]}{m[3][:-1]} {m[2]}{m[3][-1]}", text.strip())
 
 
 def _premise(cites: Sequence[int], evidence: Sequence[Evidence]) -> str:

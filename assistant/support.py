@@ -40,18 +40,34 @@ class Statement:
 
 
 def statements(answer_text: str) -> list[Statement]:
-    """Split an answer into claims: a marker group closes the claim before it."""
+    """Split an answer into one claim per sentence. A marker group cites the sentence it
+    closes (as in ALCE); other sentences before it carry no citation of their own."""
     out: list[Statement] = []
     pos = 0
-    for match in _MARKER_GROUP.finditer(answer_text):
-        chunk = answer_text[pos : match.start()]
-        cites = tuple(int(n) for n in MARKER.findall(match.group()))
-        out.append(Statement(claim(chunk), cites, answer_text[pos : match.end()]))
-        pos = match.end()
-    tail = answer_text[pos:]
-    if re.search(r"\w", claim(tail)):
-        out.append(Statement(claim(tail), (), tail))
+    for match in [*_MARKER_GROUP.finditer(answer_text), None]:
+        end = match.start() if match else len(answer_text)
+        sentences = _sentences(answer_text[pos:end])
+        cites = tuple(int(n) for n in MARKER.findall(match.group())) if match else ()
+        for i, sentence in enumerate(sentences):
+            last = match is not None and i == len(sentences) - 1
+            out.append(Statement(claim(sentence), cites if last else (),
+                                 sentence + match.group() if last else sentence))
+        pos = match.end() if match else pos
     return [s for s in out if re.search(r"\w", s.claim)]
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences of an answer chunk; a piece with no words (a closing quote mark, the
+    period after a marker) joins the sentence before it."""
+    from index.segment import sentence_texts
+
+    out: list[str] = []
+    for piece in sentence_texts(text):
+        if out and not re.search(r"\w", piece):
+            out[-1] = f"{out[-1]}{piece}"
+        else:
+            out.append(piece)
+    return out
 
 
 def claim(text: str) -> str:

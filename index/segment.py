@@ -65,6 +65,11 @@ def _segmenter() -> pysbd.Segmenter:
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
+def sentence_texts(text: str) -> list[str]:
+    """The sentences of any short text (an answer), by the same segmenter."""
+    return [span.sent.strip() for span in _segmenter().segment(text) if span.sent.strip()]
+
+
 def segment(article: Article) -> list[Segment]:
     """Split every block into sentences; offsets come from the text, not from pysbd's spans."""
     segments: list[Segment] = []

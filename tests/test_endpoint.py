@@ -80,15 +80,22 @@ def test_nothing_supported_falls_back_to_the_extractive_answer(assistant, articl
     assert "Taiwan" not in answer.answer and "Zhengbao" in answer.answer
 
 
-@pytest.mark.parametrize("reply", [
-    "The article doesn't say.",
-    "From general knowledge: water boils at 100 °C at sea level.",
-])
-def test_an_answer_citing_nothing_is_a_refusal(assistant, reply):
+@pytest.mark.parametrize("reply", ["The article doesn't say.",
+                                   "These sentences do not answer the question."])
+def test_the_model_declining_is_a_refusal(assistant, reply):
     with FakeOpenAIServer(lambda m: reply) as server:
         answer = with_endpoint(assistant, server).ask(ZHENBAO)
     assert answer.refused and answer.citations == [] and answer.support == []
     assert answer.answer.startswith("The article doesn't say")
+
+
+def test_an_answer_from_the_models_own_knowledge_is_never_shown(assistant, article):
+    reply = "From general knowledge: water boils at 100 °C at sea level."
+    with FakeOpenAIServer(lambda m: reply) as server:
+        answer = with_endpoint(assistant, server).ask(ZHENBAO)
+    grounded(answer, article)
+    assert "boils" not in answer.answer
+    assert answer.answerer == "endpoint:fake-model → extractive"
 
 
 def test_out_of_article_question_is_refused_without_calling_the_model(assistant):
@@ -152,3 +159,24 @@ def test_cli_with_the_endpoint_down_is_one_error_line(assistant, shared_data_dir
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: the answer model") and url in lines[0]
     assert "Traceback" not in out.stderr
+
+
+def test_leading_markers_move_behind_their_sentence(assistant, article):
+    def reply(messages):
+        return f"[1] {numbered_sentences(messages)[1]}"
+
+    with FakeOpenAIServer(reply) as server:
+        answer = with_endpoint(assistant, server).ask(ZHENBAO)
+    grounded(answer, article)
+    assert answer.answer.endswith("Beijing [1].") and answer.answerer == "endpoint:fake-model"
+
+
+def test_a_supported_sentence_left_uncited_gets_its_citation(assistant, article):
+    def reply(messages):  # right, in the article's words, but without a number
+        return f"{numbered_sentences(messages)[1]} Also Putin loves saunas."
+
+    with FakeOpenAIServer(reply) as server:
+        answer = with_endpoint(assistant, server).ask(ZHENBAO)
+    grounded(answer, article)
+    assert "saunas" not in answer.answer and answer.answer.endswith("[1].")
+    assert answer.answerer == "endpoint:fake-model"

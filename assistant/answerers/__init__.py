@@ -32,4 +32,9 @@ def make_answerer(settings: Settings) -> Answerer:
         from assistant.answerers.endpoint import endpoint_answerer
 
         return endpoint_answerer(settings)
-    raise ConfigError(f"unknown answerer {settings.answerer!r}; use: extractive, endpoint")
+    if kind == "local":
+        from assistant.answerers.local import local_answerer
+
+        return local_answerer(settings, model)
+    raise ConfigError(f"unknown answerer {settings.answerer!r}; use: extractive, endpoint, "
+                      "local[:MODEL]")
