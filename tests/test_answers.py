@@ -33,7 +33,7 @@ def test_zhengbao_question_cites_the_island(assistant, article):
         "The main beneficiary is Putin himself.",
         marks=pytest.mark.xfail(strict=True, reason=(
             "known miss of the embedding-cosine scorer: 'gains most' never meets 'main "
-            "beneficiary'; eval case stance-02 tracks it (README: Known limits)"))),
+            "beneficiary'; eval case stance-02 tracks it (README: Limits and guarantees)"))),
     ("What did the Guardian report about Putin's demands?", "Zelenskyy's resignation"),
     ("Which American company's Russian investments failed?", "ExxonMobil"),
     ("Who wrote the article?", "Ihor Petrenko"),
