@@ -135,7 +135,12 @@ def render_trace(result: Result) -> str:
     evidence = "".join(f"<li><code>{e.score:.3f}</code> {html.escape(e.text)}</li>"
                        for e in t.evidence[:8])
     timings = ", ".join(f"{k} {v:.0f} ms" for k, v in a.timings_ms.items())
+    support = "".join(f"<li><code>{s.score:.2f}</code> {html.escape(s.sentence)} "
+                      f"{html.escape(''.join(f'[{n}]' for n in s.citations))}</li>"
+                      for s in a.support)
     return (f"<p><b>Standalone query:</b> {html.escape(t.standalone_query)}</p>"
+            f"<p><b>Answered by:</b> {html.escape(a.answerer)}</p>"
+            f"<p><b>Support of each answer sentence by its quotes</b></p><ol>{support}</ol>"
             f"<p><b>Timings:</b> {html.escape(timings)}</p>"
             f"<p><b>Retrieved windows (reranked)</b></p><ol>{windows}</ol>"
             f"<p><b>Candidate sentences</b></p><ol>{evidence}</ol>")
