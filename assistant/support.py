@@ -118,13 +118,15 @@ _STOP = frozenset(tokenize(
     "may might can also than then so such into about over after before up out all any some "
     "more most other only very just both each"))
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|cannot)\b|n't\b", re.IGNORECASE)
 
 
 class CoverageJudge:
     """Supported = the premise contains (by Snowball stem) ~80%+ of the claim's content words
-    and agrees with it on negation. Deterministic and needs no model; blind to paraphrase
-    with new words, and to contradiction that keeps the words (README: Eval, judge)."""
+    and every number in it, and agrees with it on negation. Deterministic and needs no
+    model; blind to paraphrase with new words, and to contradiction that keeps the words
+    (README: Eval, judge)."""
 
     name = "coverage (lexical stand-in, not NLI)"
 
@@ -142,6 +144,9 @@ class CoverageJudge:
         related = [s for s in _SENTENCE_END.split(premise)
                    if sum(w in set(tokenize(s)) for w in words) >= len(words) / 2]
         if bool(_NEGATION.search(claim)) != any(_NEGATION.search(s) for s in related):
+            coverage *= 0.4
+        # A number the premise does not have (a changed year or sum) is a contradiction.
+        if not set(_NUMBER.findall(claim)) <= set(_NUMBER.findall(premise)):
             coverage *= 0.4
         return coverage**3  # one new content word in four already means "not supported"
 
