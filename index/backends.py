@@ -68,11 +68,14 @@ class ServerBackend:
 
     def __init__(self, url: str) -> None:
         parts = urlparse(url)
+        try:
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError:
+            parts = parts._replace(scheme="")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"--chroma-url {url!r} is not an http(s)://HOST:PORT URL")
         self.url = url
         self.name = f"server {url}"
-        self._parts = parts
 
     @property
     def client(self) -> chromadb.ClientAPI:
