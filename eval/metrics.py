@@ -11,7 +11,7 @@ its statement and removing it does not change whether the statement is supported
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from assistant.support import ENTAILED, Judge, statements
 from assistant.types import Answer, Citation, Trace
@@ -59,11 +59,16 @@ def citation_scores(answer: Answer, judge: Judge) -> dict[str, float | None]:
             "citation_precision": relevant / total if total else 0.0}
 
 
-def citation_validity(citations: Sequence[Citation], article: Article) -> float:
-    """Share of citations whose quote is exactly the article text at its offsets."""
+def citation_validity(citations: Sequence[Citation], article: Article,
+                      others: Mapping[str, Article] | None = None) -> float:
+    """Share of citations whose quote is exactly the text at its offsets in the article it
+    names (the main one, or one added with `python -m index add`)."""
     if not citations:
         return 1.0
-    ok = sum(article.text[c.start : c.end] == c.quote for c in citations)
+    texts = {a.article_id: a.text for a in (others or {}).values()}
+    texts[article.article_id] = article.text
+    ok = sum(texts.get(c.article or article.article_id, "")[c.start : c.end] == c.quote
+             for c in citations)
     return ok / len(citations)
 
 
@@ -75,11 +80,14 @@ def key_point_recall(case: Case, answer: Answer) -> float | None:
         case.key_points)
 
 
-def retrieval_scores(case: Case, trace: Trace) -> dict[str, float | None]:
-    """Recall@k and reciprocal rank of the gold sentences in the reranked evidence."""
+def retrieval_scores(case: Case, trace: Trace, article_id: str = ""
+                     ) -> dict[str, float | None]:
+    """Recall@k and reciprocal rank of the gold sentences in the reranked evidence (sentence
+    ids are per article: evidence from other articles never matches a gold id)."""
     if not case.gold_sentence_ids:
         return {**{f"recall@{k}": None for k in K_VALUES}, "mrr": None}
-    ranking = [e.sentence_id for e in trace.evidence]
+    ranking = [e.sentence_id if e.article_id in ("", article_id) else -1
+               for e in trace.evidence]
     gold = set(case.gold_sentence_ids)
     out: dict[str, float | None] = {
         f"recall@{k}": len(gold & set(ranking[:k])) / len(gold) for k in K_VALUES}
@@ -89,20 +97,23 @@ def retrieval_scores(case: Case, trace: Trace) -> dict[str, float | None]:
 
 
 def case_metrics(case: Case, answer: Answer, trace: Trace, article: Article,
-                 judge: Judge) -> dict[str, float | bool | None]:
+                 judge: Judge, others: Mapping[str, Article] | None = None
+                 ) -> dict[str, float | bool | None]:
+    """Gold quotes are in the main `article`; `others` are added articles answers may cite."""
     gold_spans = [(article.text.index(q), article.text.index(q) + len(q))
                   for q in case.gold_quotes]
-    gold_cited = any(c.start < e and s < c.end for c in answer.citations for s, e in gold_spans)
+    main = [c for c in answer.citations if c.article in (None, article.article_id)]
+    gold_cited = any(c.start < e and s < c.end for c in main for s, e in gold_spans)
     m: dict[str, float | bool | None] = {
         "refused": answer.refused,
         "refusal_correct": answer.refused == (not case.answerable),
-        "citation_validity": citation_validity(answer.citations, article),
+        "citation_validity": citation_validity(answer.citations, article, others),
         "key_point_recall": key_point_recall(case, answer),
         "gold_cited": gold_cited if case.answerable else None,
         "latency_ms": answer.timings_ms.get("total"),
         # 0 when the support check replaced the answerer's draft with the extractive one.
         "own_answer": None if answer.refused else float("→" not in answer.answerer),
-        **retrieval_scores(case, trace),
+        **retrieval_scores(case, trace, article.article_id),
         **citation_scores(answer, judge),
     }
     m["passed"] = passed(case, m)

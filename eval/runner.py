@@ -27,7 +27,8 @@ def run_suite(assistant: Assistant, judge: Judge, cases: Sequence[Case],
     started = time.perf_counter()
     for case in tqdm(cases, desc="eval", unit="case", disable=not progress):
         result = assistant.run(case.question, list(case.history))
-        metrics = case_metrics(case, result.answer, result.trace, article, judge)
+        metrics = case_metrics(case, result.answer, result.trace, article, judge,
+                               assistant.articles)
         rows.append({
             "id": case.id, "category": case.category, "question": case.question,
             "answerable": case.answerable, "history": list(case.history),

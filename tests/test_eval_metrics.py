@@ -5,7 +5,7 @@ from assistant.support import claim, statements
 from assistant.types import Answer, Citation, Evidence, Trace
 from eval.cases import Case
 from eval.compare import compare
-from eval.metrics import aggregate, citation_scores, retrieval_scores
+from eval.metrics import aggregate, citation_scores, citation_validity, retrieval_scores
 
 
 class SubstringJudge:
@@ -87,3 +87,22 @@ def test_compare_flags_metric_drops_and_broken_cases():
     found = compare(base, report([True, False, False], 0.80), thresholds)
     assert {f.kind for f in found} == {"metric", "case"}
     assert any(f.name == "1" for f in found)
+
+
+def test_metrics_with_an_added_article():
+    from source import parse_article
+    from source.markdown import read_markdown
+
+    main = parse_article(b"# Main\n\nAlpha beta gamma.", "main", read_markdown)
+    other = parse_article(b"# Other\n\nDelta epsilon.", "other", read_markdown)
+    s, e = other.text.index("Delta epsilon."), other.text.index("Delta epsilon.") + 14
+    good = Citation(1, "Delta epsilon.", s, e, None, "other")
+    wrong = Citation(2, "Delta epsilon.", s, e, None, "main")  # right offsets, wrong article
+    assert citation_validity([good], main, {"other": other}) == 1.0
+    assert citation_validity([good, wrong], main, {"other": other}) == 0.5
+    # evidence from another article never counts as a gold sentence of the main one
+    case = Case("c", "fact", "q", True, ("s",), (), (), "", (7,))
+    ev = [Evidence(7, "t", 0, 1, None, "paragraph", 1.0, "other"),
+          Evidence(7, "t", 0, 1, None, "paragraph", 0.9, "main")]
+    got = retrieval_scores(case, Trace("q", (), ev), "main")
+    assert got["recall@1"] == 0.0 and got["mrr"] == 0.5
