@@ -95,7 +95,10 @@ def _pieces(body: str, start: int, end: int) -> list[tuple[int, int]]:
     while end - start > MAX_SENTENCE_CHARS:
         cut = body.rfind(" ", start + 1, start + MAX_SENTENCE_CHARS)
         cut = cut if cut > start else start + MAX_SENTENCE_CHARS
-        out.append((start, len(body[:cut].rstrip())))
+        stop = cut
+        while stop > start and body[stop - 1].isspace():  # no copy of `body`: it may be MBs
+            stop -= 1
+        out.append((start, stop))
         start = cut
         while start < end and body[start].isspace():
             start += 1
