@@ -12,7 +12,6 @@ from assistant.types import Citation, Draft, Evidence
 from source.article import Article
 
 MARKER = re.compile(r"\s*\[(\d{1,3})\]")
-_DANGLING = re.compile(r"\s*\[\d{0,3}$")  # a marker cut off by the model's token limit
 
 
 def resolve(draft: Draft, evidence: Sequence[Evidence],
@@ -20,28 +19,21 @@ def resolve(draft: Draft, evidence: Sequence[Evidence],
     """Renumber markers 1..k in order of first use and build one citation per number.
 
     A marker whose number names no evidence is dropped from the text, so every
-    marker left has exactly one citation and every citation at least one marker.
+    marker left has exactly one citation and every citation at least one marker;
+    so is a marker cut off by the model's token limit.
     """
     if draft.refused:
         return MARKER.sub("", draft.text).strip(), []
     if isinstance(articles, Article):
         articles = {"": articles, articles.article_id: articles}
-    numbering: dict[int, int] = {}
-    citations: list[Citation] = []
-
-    def renumber(match: re.Match[str]) -> str:
-        n = int(match.group(1))
-        if not 1 <= n <= len(evidence):
-            return ""
-        if n not in numbering:
-            ev = evidence[n - 1]
-            article = articles[ev.article_id]
-            numbering[n] = len(numbering) + 1
-            citations.append(Citation(numbering[n], article.text[ev.start : ev.end],
-                                      ev.start, ev.end, ev.section, article.article_id))
-        return f" [{numbering[n]}]"
-
-    text = MARKER.sub(renumber, _DANGLING.sub("", draft.text)).strip()
+    numbered = MarkerStream(len(evidence))
+    text = (numbered.feed(draft.text) + numbered.finish()).strip()
+    citations = []
+    for n, number in numbered.numbering.items():  # in order of first use
+        ev = evidence[n - 1]
+        article = articles[ev.article_id]
+        citations.append(Citation(number, article.text[ev.start : ev.end], ev.start, ev.end,
+                                  ev.section, article.article_id))
     return text, citations
 
 
@@ -54,8 +46,9 @@ _PARTIAL = re.compile(r"\s*(?:\[\d{0,3})?$")  # trailing space or a marker being
 
 
 class MarkerStream:
-    """Renumbers markers while a draft streams in, as `resolve` will at the end, and
-    holds back a marker that is still being written, so none is ever shown broken.
+    """Renumbers markers 1..k in order of first use while a draft streams in, and holds
+    back a marker that is still being written, so none is ever shown broken. `resolve`
+    runs the whole draft through one, so streamed and final numbers agree.
 
     Markers naming no evidence vanish here too; the final `resolve` has the last word
     (the chain may still drop sentences its support check rejects).
@@ -63,7 +56,7 @@ class MarkerStream:
 
     def __init__(self, evidence_count: int) -> None:
         self._count = evidence_count
-        self._numbering: dict[int, int] = {}
+        self.numbering: dict[int, int] = {}  # evidence number -> marker shown
         self._pending = ""
 
     def feed(self, piece: str) -> str:
@@ -83,4 +76,4 @@ class MarkerStream:
         n = int(match.group(1))
         if not 1 <= n <= self._count:
             return ""
-        return f" [{self._numbering.setdefault(n, len(self._numbering) + 1)}]"
+        return f" [{self.numbering.setdefault(n, len(self.numbering) + 1)}]"
