@@ -9,7 +9,7 @@ from functools import cache
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from index.store import Index
+from index.store import Index, window_metadata
 
 _WORD = re.compile(r"\w+")
 
@@ -27,13 +27,8 @@ def tokenize(text: str) -> list[str]:
 
 
 def window_documents(index: Index) -> list[Document]:
-    return [
-        Document(page_content=w.search_text, id=str(w.id),
-                 metadata={"window_id": w.id, "sentence_ids": ",".join(map(str, w.sentence_ids)),
-                           "start": w.start, "end": w.end, "paragraph": w.paragraph,
-                           "section": w.section or ""})
-        for w in index.windows
-    ]
+    return [Document(page_content=w.search_text, id=str(w.id), metadata=window_metadata(w))
+            for w in index.windows]
 
 
 def hybrid_retriever(index: Index, k: int) -> BaseRetriever:

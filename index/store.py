@@ -192,7 +192,7 @@ def build_index(settings: Settings, article: Article, embeddings: Embeddings,
             vectorstore._collection.upsert(
                 ids=[str(w.id) for w in part], embeddings=vectors[first : first + WRITE_BATCH],
                 documents=[w.search_text for w in part],
-                metadatas=[_window_metadata(w) for w in part])
+                metadatas=[window_metadata(w) for w in part])
         manifest = Manifest(**{**asdict(wanted), "sentences": len(sentences),
                                "windows": len(units), "built_at": time.time(),
                                "build_seconds": round(time.perf_counter() - started, 3)})
@@ -217,7 +217,8 @@ def ensure_index(settings: Settings, article: Article, embeddings: Embeddings,
     return build_index(settings, article, embeddings, force=force)
 
 
-def _window_metadata(w: Window) -> dict[str, str | int]:
+def window_metadata(w: Window) -> dict[str, str | int]:
+    """What Chroma stores beside each window, and what BM25's documents carry too."""
     return {"window_id": w.id, "sentence_ids": ",".join(map(str, w.sentence_ids)),
             "start": w.start, "end": w.end, "paragraph": w.paragraph,
             "section": w.section or ""}
