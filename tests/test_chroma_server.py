@@ -4,7 +4,6 @@ and a clear one-line error when the server is gone."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,13 +12,9 @@ from pathlib import Path
 import chromadb
 import pytest
 
+from tests.loopback import free_port
+
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

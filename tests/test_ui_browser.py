@@ -5,12 +5,12 @@ Chromium is Debian's (/usr/bin/chromium, installed by .ci/run); no browser is do
 
 import json
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
 
 import ui
+from tests.loopback import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -19,12 +19,6 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
