@@ -262,11 +262,12 @@ class Assistant:
     def _finish(self, state: dict, draft: Draft) -> Result:
         started = time.perf_counter()
         draft, answered_by = self._checked(state, draft)
-        text, citations = resolve(draft, state["supported"], self.articles)
+        articles = self.articles
+        text, citations = resolve(draft, state["supported"], articles)
         refused = draft.refused or not citations
         if refused and not draft.refused:
             draft = self._refusal()
-            text, citations = resolve(draft, state["supported"], self.articles)
+            text, citations = resolve(draft, state["supported"], articles)
         support = [] if refused else self._support(text, citations)
         timings = state["timings"]
         timings["check"] = round((time.perf_counter() - started) * 1000, 1)
