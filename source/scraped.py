@@ -28,16 +28,21 @@ _TAIL_MARKER = re.compile(
 _BLOCK_MARKER = re.compile(r"^(?:outdated browser|update your browser)$", re.IGNORECASE)
 _COOKIE_BANNER = re.compile(
     r"\bcookies?\b.*\b(?:policy|consent|accept|we use)\b|\bwe use cookies\b", re.IGNORECASE)
-_LIST_MARKER = re.compile(r"^(?:(?P<bullet>[-–—•*·])|(?P<number>\d{1,2})[.)])\s+")
+_LIST_MARKER = re.compile(r"^(?:(?P<bullet>[-–—•*·])|(?P<number>\d{1,2})[.)]|"
+                          r"\((?P<letter>[a-z]|[ivx]{1,4})\))\s+")
 _BYLINE = re.compile(r"^(?P<name>[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3}), \S.{0,240}$")
 _BY_LINE = re.compile(r"^By (?P<name>[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3})$")
+# Plain-text layout: a rule under a line makes it a heading (Markdown's "setext" style);
+# a box drawn with '*' around text is decoration, the text inside is the document's.
+_RULE = re.compile(r"^[=\-*_#~]{3,}$")
+_BOXED = re.compile(r"^\*+ ?(?P<inner>.*?) *\*+$|^\*+$")
 _SMALL_WORDS = {"a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "for", "from",
                 "with", "as", "at", "by", "is", "are", "be", "vs", "via", "into", "than"}
 
 
 def read_scraped(raw: str) -> tuple[list[RawBlock], str | None]:
     """Return the article's blocks in order and the author, if a byline names one."""
-    paragraphs, author = _paragraphs(normalize(raw))
+    paragraphs, author = _paragraphs(_unframe(normalize(raw)))
     blocks = [_classify(p, first=i == 0) for i, p in enumerate(paragraphs)]
     if len(blocks) > 1:
         last = blocks[-1]
@@ -46,6 +51,25 @@ def read_scraped(raw: str) -> tuple[list[RawBlock], str | None]:
             blocks[-1] = RawBlock("byline", last.text)
             author = author or match["name"]
     return blocks, author
+
+
+def _unframe(text: str) -> str:
+    """Drop box frames and rules; a line with a rule under it becomes a heading line of
+    its own (marked with a leading '# ', which `_classify` reads)."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if boxed := _BOXED.match(line):
+            line = (boxed["inner"] or "").strip()
+        if _RULE.match(line):
+            if out and out[-1] and not _RULE.match(out[-1]) and (
+                    len(out) < 2 or not out[-2]):
+                out[-1] = "# " + out[-1]
+                out.append("")
+            else:
+                out.append("")
+            continue
+        out.append(line)
+    return "\n".join(out)
 
 
 def _paragraphs(text: str) -> tuple[list[str], str | None]:
@@ -85,8 +109,11 @@ def _paragraphs(text: str) -> tuple[list[str], str | None]:
 
 
 def _classify(paragraph: str, first: bool) -> RawBlock:
+    if paragraph.startswith("# "):  # underlined in the source
+        return RawBlock("title" if first else "heading", paragraph[2:])
     if match := _LIST_MARKER.match(paragraph):
-        marker = "- " if match["bullet"] else f"{match['number']}. "
+        marker = ("- " if match["bullet"] else f"({match['letter']}) " if match["letter"]
+                  else f"{match['number']}. ")
         return RawBlock("list_item", paragraph[match.end():], marker)
     if paragraph[0].islower():
         # A sentence never starts lower-case; a list item whose bullet was lost does.

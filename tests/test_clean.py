@@ -127,3 +127,24 @@ def test_missing_and_unsupported_files(tmp_path):
     (tmp_path / "a.pdf").write_bytes(b"%PDF")
     with pytest.raises(ArticleError, match="unsupported article type"):
         load_article(tmp_path / "a.pdf")
+
+
+def test_plain_text_layout_underlines_boxes_and_lettered_lists():
+    """Plain-text documents (licences, READMEs) mark headings with a rule under them, draw
+    boxes of '*' around text, and letter their sub-items: the reader keeps the words and
+    the structure, never the decoration."""
+    from source import parse_article
+
+    box = "*" * 30
+    raw = ("Some Licence\n============\n\n1. Definitions\n--------------\n\n"
+           "You may copy it, provided that:\n\n(a) you keep this notice; and\n\n"
+           "(b) you say what you changed.\n\n"
+           f"{box}\n*  No warranty is given.    *\n*  Use it at your own risk. *\n{box}\n")
+    article = parse_article(raw.encode(), "licence")
+    kinds = [(b.kind, article.block_text(b)) for b in article.blocks]
+    assert kinds == [
+        ("title", "Some Licence"), ("heading", "1. Definitions"),
+        ("paragraph", "You may copy it, provided that:"),
+        ("list_item", "you keep this notice; and"), ("list_item", "you say what you changed."),
+        ("paragraph", "No warranty is given. Use it at your own risk.")]
+    assert "*" not in article.text and "===" not in article.text
