@@ -128,10 +128,9 @@ def _highlight(text: str, start: int, end: int, marks: Sequence[Citation]) -> st
 
 
 def render_trace(result: Result) -> str:
-    """The "how this answer was found" disclosure: query, windows, sentences, timings."""
+    """The "how this answer was found" disclosure: query, decision, sentences, timings."""
     t, a = result.trace, result.answer
-    windows = "".join(f"<li><code>{w['score']:.3f}</code> {html.escape(w['text'])}</li>"
-                      for w in t.windows)
+    decision = ", ".join(f"{k}: {v}" for k, v in t.decision.items())
     evidence = "".join(f"<li><code>{e.score:.3f}</code> {html.escape(e.text)}</li>"
                        for e in t.evidence[:8])
     timings = ", ".join(f"{k} {v:.0f} ms" for k, v in a.timings_ms.items())
@@ -142,8 +141,8 @@ def render_trace(result: Result) -> str:
             f"<p><b>Answered by:</b> {html.escape(a.answerer)}</p>"
             f"<p><b>Support of each answer sentence by its quotes</b></p><ol>{support}</ol>"
             f"<p><b>Timings:</b> {html.escape(timings)}</p>"
-            f"<p><b>Retrieved windows (reranked)</b></p><ol>{windows}</ol>"
-            f"<p><b>Candidate sentences</b></p><ol>{evidence}</ol>")
+            f"<p><b>Decision:</b> {html.escape(decision)}</p>"
+            f"<p><b>Best-scoring sentences</b></p><ol>{evidence}</ol>")
 
 
 def build_app(assistant: Assistant) -> Any:

@@ -11,7 +11,12 @@ from collections.abc import Mapping, Sequence
 from assistant.types import Citation, Draft, Evidence
 from source.article import Article
 
-MARKER = re.compile(r"\s*\[(\d{1,3})\]")
+MARKER = re.compile(r"\s*\[(\d{1,3})\]")  # the one marker format: " [n]" after a claim
+
+
+def marker(n: int) -> str:
+    """The marker that cites evidence or citation number `n`; `MARKER` reads it back."""
+    return f" [{n}]"
 
 
 def resolve(draft: Draft, evidence: Sequence[Evidence],
@@ -76,4 +81,4 @@ class MarkerStream:
         n = int(match.group(1))
         if not 1 <= n <= self._count:
             return ""
-        return f" [{self.numbering.setdefault(n, len(self.numbering) + 1)}]"
+        return marker(self.numbering.setdefault(n, len(self.numbering) + 1))

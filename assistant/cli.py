@@ -27,13 +27,12 @@ def build_parser() -> argparse.ArgumentParser:
     for flag, help_ in [("--article", "article file"), ("--data-dir", "index folder"),
                         ("--chroma-url", "Chroma server instead of embedded files"),
                         ("--embedding-model", "packaged embedding model or local dir"),
-                        ("--reranker", "packaged cross-encoder, local dir, or 'none'"),
                         ("--answerer", "answer backend: extractive, endpoint, local[:MODEL]"),
                         ("--llm-base-url", "OpenAI-compatible URL for --answerer endpoint"),
                         ("--llm-model", "model name the endpoint serves")]:
         common.add_argument(flag, help=f"{help_} (env ATA_{flag[2:].upper().replace('-', '_')})")
-    common.add_argument("--max-citations", type=int, help="quotes per answer at most")
-    common.add_argument("--min-support", type=float, help="refusal threshold on reranker scores")
+    common.add_argument("--min-support", type=float, help="refusal threshold on evidence scores "
+                        "(default: the calibrated one; 0 never refuses on score)")
     common.add_argument("--no-build", dest="auto_build", action="store_const", const=False,
                         help="fail instead of building a missing or stale index")
     common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -56,9 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(
             article=args.article, data_dir=args.data_dir, chroma_url=args.chroma_url,
             embedding_model=args.embedding_model,
-            reranker=args.reranker, answerer=args.answerer, llm_base_url=args.llm_base_url,
-            llm_model=args.llm_model, max_citations=args.max_citations,
-            min_support=args.min_support, auto_build=args.auto_build)
+            answerer=args.answerer, llm_base_url=args.llm_base_url,
+            llm_model=args.llm_model, min_support=args.min_support, auto_build=args.auto_build)
         return chat(settings) if args.command == "chat" else ask(settings, args)
 
     return run_cli(body)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from assistant.citations import MARKER
-from assistant.retrieval import tokenize
+from assistant.terms import tokenize
 from index.embed import force_offline
 from index.models import resolve_model
 from index.settings import ConfigError

@@ -41,11 +41,24 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class Plan:
+    """What an answerer is given: the evidence (markers [n] number it from 1) and how the
+    selection stage grouped it. `groups` hold evidence numbers, one group per point."""
+
+    evidence: tuple[Evidence, ...]
+    layout: str = "quotes"  # quote | quotes | list | summary | correction
+    lead: tuple[int, ...] = ()  # evidence numbers of a lead-in or claim quoted first
+    groups: tuple[tuple[int, ...], ...] = ()
+    source: str | None = None  # the title, when the answer comes from an added article
+
+
+@dataclass(frozen=True, slots=True)
 class Draft:
     """An answerer's output: prose whose [n] markers number `Evidence` items from 1."""
 
     text: str
     refused: bool = False
+    verbatim: bool = False  # every claim is a quote sliced from the article: nothing to check
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +76,8 @@ class Trace:
 
     standalone_query: str
     windows: Sequence[dict] = ()
-    evidence: Sequence[Evidence] = ()
+    evidence: Sequence[Evidence] = ()  # the chosen document's best sentences, best first
+    decision: dict = field(default_factory=dict)  # layout, verdict reason, best score
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +89,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     support: list[Support] = field(default_factory=list)
     answerer: str = ""
+    premise_rejected: bool = False  # the question took for granted what the article denies
 
     def to_json(self) -> dict:
         """The `--json` object: exactly the documented keys."""
@@ -90,5 +105,6 @@ class Answer:
             "support": [{"sentence": s.sentence, "citations": list(s.citations),
                          "score": round(s.score, 3)} for s in self.support],
             "answerer": self.answerer,
+            "premise_rejected": self.premise_rejected,
             "timings_ms": self.timings_ms,
         }

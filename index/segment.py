@@ -10,7 +10,7 @@ import pysbd
 from source.article import Article, BlockKind
 
 # Bump when segmentation or windowing changes: the index is rebuilt when it differs.
-SEGMENTER_VERSION = "pysbd-0.3-v3"
+SEGMENTER_VERSION = "pysbd-0.3-v4"  # v4: sentence and word vectors saved
 # Longer "sentences" (a text without sentence punctuation) are cut at spaces, so every
 # quote stays short enough to read and to highlight.
 MAX_SENTENCE_CHARS = 400
@@ -23,6 +23,28 @@ _ROLE_LABELS: dict[str, str] = {"title": "The title of the article: ",
 def search_text(kind: str, text: str) -> str:
     """The text retrieval and reranking see for a passage; citations still use `text`."""
     return _ROLE_LABELS.get(kind, "") + text
+
+
+def context_text(article: Article, sentences: list[Segment]) -> list[str]:
+    """Each sentence as a reader meets it: under its heading, after the lead-in a list
+    item continues, or named for its role (title, byline). Only embeddings see this."""
+    lead_ins: dict[int, str] = {}  # list item block -> the lead-in sentence before the list
+    lead = ""
+    for number, block in enumerate(article.blocks):
+        if block.kind == "list_item":
+            lead_ins[number] = lead
+        else:
+            last = article.text[block.start : block.end]
+            lead = last if last.rstrip().endswith(":") else ""
+    out = []
+    for s in sentences:
+        if s.kind in _ROLE_LABELS or s.kind == "heading" or not s.section:
+            out.append(s.search_text)
+            continue
+        lead = lead_ins.get(s.paragraph, "")
+        prefix = f"{s.section}: {lead[-300:]}" if lead else s.section
+        out.append(f"{prefix} {s.text}")
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,8 +30,6 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(None, description="Chroma server (chroma run) to keep "
                                                       "vectors in, instead of embedded files")
     embedding_model: str = Field("all-MiniLM-L6-v2", description="packaged model or local dir")
-    reranker: str = Field("none",
-                          description="packaged cross-encoder, local dir, or 'none'")
     answerer: str = Field("extractive", description="answer backend: extractive, endpoint, "
                                                      "or local[:MODEL]")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible URL for the "
@@ -49,11 +47,9 @@ class Settings(BaseSettings):
     judge: str = Field("coverage", description="support judge for answer sentences: "
                                                "'coverage' or an NLI model dir")
     window_size: int = Field(2, ge=1, le=8, description="sentences per retrieval window")
-    candidates: int = Field(12, ge=1, le=200, description="windows each retriever returns")
-    rerank_top: int = Field(6, ge=1, le=50, description="windows kept after reranking")
-    max_citations: int = Field(3, ge=1, le=10, description="quotes in one answer at most")
-    min_support: float = Field(0.0, description="reranker score below which the article "
-                                                 "is taken not to answer (refusal)")
+    min_support: float | None = Field(None, description="evidence score under which the "
+                                      "article is taken not to answer; default: the value "
+                                      "`python -m eval calibrate` fitted")
     max_question_chars: int = Field(2000, ge=10, description="longest question accepted")
     auto_build: bool = Field(True, description="build the index when missing or stale")
 

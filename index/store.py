@@ -26,6 +26,7 @@ from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
+from index import vectors as sentence_vectors
 from index.backends import StoreUnavailableError, VectorBackend, make_backend
 from index.segment import SEGMENTER_VERSION, Segment, Window, segment, windows
 from index.settings import Settings
@@ -76,6 +77,7 @@ class Index:
     vectorstore: Chroma
     manifest: Manifest
     path: Path
+    vectors: sentence_vectors.SentenceVectors
 
 
 def wanted_manifest(settings: Settings, article: Article) -> Manifest:
@@ -135,8 +137,12 @@ def open_index(settings: Settings, article: Article, embeddings: Embeddings) -> 
         raise IndexCorruptError(f"Chroma store in {current.resolve()} does not match its "
                                 "manifest")
     sentences = _saved_sentences(current.resolve(), article) or segment(article)
+    vectors = sentence_vectors.load(current.resolve(), len(sentences))
+    if vectors is None:
+        raise IndexCorruptError(f"sentence vectors in {current.resolve()} are missing or do "
+                                "not match the sentences")
     return Index(article, sentences, windows(article, sentences, settings.window_size),
-                 vectorstore, manifest, current.resolve())
+                 vectorstore, manifest, current.resolve(), vectors)
 
 
 def _saved_sentences(build: Path, article: Article) -> list[Segment] | None:
@@ -193,6 +199,9 @@ def build_index(settings: Settings, article: Article, embeddings: Embeddings,
                 ids=[str(w.id) for w in part], embeddings=vectors[first : first + WRITE_BATCH],
                 documents=[w.search_text for w in part],
                 metadatas=[window_metadata(w) for w in part])
+        log.info("embedding %d sentences and the vocabulary", len(sentences))
+        vectors = sentence_vectors.embed_sentences(article, sentences, embeddings)
+        sentence_vectors.save(vectors, build)
         manifest = Manifest(**{**asdict(wanted), "sentences": len(sentences),
                                "windows": len(units), "built_at": time.time(),
                                "build_seconds": round(time.perf_counter() - started, 3)})
@@ -201,7 +210,7 @@ def build_index(settings: Settings, article: Article, embeddings: Embeddings,
         _write_json_atomic(build / "manifest.json", asdict(manifest))  # last: build complete
         _swap_current(root, build, backend)
         log.info("index ready at %s (%.1f s)", build, manifest.build_seconds)
-        return Index(article, sentences, units, vectorstore, manifest, build)
+        return Index(article, sentences, units, vectorstore, manifest, build, vectors)
 
 
 def ensure_index(settings: Settings, article: Article, embeddings: Embeddings,

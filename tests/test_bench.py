@@ -19,7 +19,7 @@ def cases(assistant):
 def test_bench_side_by_side_with_the_textbook_chain(assistant, cases):
     report = run_bench(assistant, cases, processes=False)
     assert report["questions"] == 4 and report["answerer"] == "extractive"
-    assert {"retrieve", "rerank", "answer", "check", "total"} <= set(report["ours_ms"])
+    assert {"analyse", "embed", "select", "answer", "check", "total"} <= set(report["ours_ms"])
     for figures in [*report["ours_ms"].values(), *report["textbook_ms"].values()]:
         assert figures["p50"] is not None and figures["p95"] >= figures["p50"] >= 0
     assert 0 <= report[f"gold_in_top{TEXTBOOK_K}"]["textbook"] <= 1

@@ -70,11 +70,11 @@ def test_missing_index_with_no_build_names_the_command(tmp_path, capsys):
 
 
 def test_bad_setting_from_env(tmp_path):
-    env = {**os.environ, "ATA_DATA_DIR": str(tmp_path), "ATA_MAX_CITATIONS": "lots"}
+    env = {**os.environ, "ATA_DATA_DIR": str(tmp_path), "ATA_MIN_SUPPORT": "lots"}
     out = subprocess.run([sys.executable, "-m", "assistant", "ask", "Who?"], env=env,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2
-    assert_one_line_error(out.stderr, "ATA_MAX_CITATIONS")
+    assert_one_line_error(out.stderr, "ATA_MIN_SUPPORT")
 
 
 def test_missing_article_file(tmp_path, capsys):

@@ -63,6 +63,27 @@ def test_answers_cite_the_article_a_quote_comes_from(library, article):
     assert refused["refused"] and "Offshore Wind in the Baltic" in refused["answer"]
 
 
+def test_the_main_article_stays_the_default_and_others_are_named(library, tmp_path):
+    """An added article answers what it clearly answers better, says where the answer is
+    from, and never lends its byline to the main article (a licence's "Copyright (C)
+    <year> <name of author>" line once answered "who wrote the article?")."""
+    data, _ = library
+    licence = tmp_path / "licence.md"
+    licence.write_text("# A Small Licence\n\nCopyright (C) <year> <name of author>\n\n"
+                       "You may copy and share this work. Any copy must keep this notice.\n",
+                       encoding="utf-8")
+    assert cli("index", ["add", str(licence)], data).returncode == 0
+    try:
+        author = ask("Who wrote the article?", data)
+        assert [c["article"] for c in author["citations"]] == ["reverse-kissinger"]
+        assert "Ihor Petrenko" in author["citations"][0]["quote"]
+        wind = ask("How many turbines did the first offshore wind farm have?", data)
+        assert wind["citations"][0]["article"] == "baltic-wind"
+        assert wind["answer"].startswith("From “Offshore Wind in the Baltic”")
+    finally:
+        assert cli("index", ["remove", "licence"], data).returncode == 0
+
+
 def test_list_shows_main_and_added_articles(library):
     data, _ = library
     out = cli("index", ["list"], data)

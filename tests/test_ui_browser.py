@@ -92,7 +92,7 @@ def test_gradio_client_ask_endpoint(app_url, article):
                           api_name="/ask")
     data = json.loads(data) if isinstance(data, str) else data
     assert set(data) == {"question", "answer", "refused", "citations", "support",
-                         "answerer", "timings_ms"}
+                         "answerer", "premise_rejected", "timings_ms"}
     quote = next(c for c in data["citations"] if "Zhengbao" in c["quote"])
     assert article.text[quote["start"]:quote["end"]] == quote["quote"]
     error = client.predict("   ", "[]", api_name="/ask")

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Protocol
 
-from assistant.types import Draft, Evidence
+from assistant.types import Draft, Plan
 from index.settings import ConfigError, Settings
 
 
 class Answerer(Protocol):
-    """Writes prose from numbered evidence; markers [n] refer to `evidence[n - 1]`."""
+    """Writes an answer from a `Plan`; markers [n] refer to `plan.evidence[n - 1]`."""
 
     name: str
+    verbatim: bool  # its claims are the evidence's own text, so there is nothing to check
 
-    def answer(self, question: str, evidence: Sequence[Evidence]) -> Draft: ...
+    def answer(self, question: str, plan: Plan) -> Draft: ...
 
-    def stream(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str]:
+    def stream(self, question: str, plan: Plan) -> Iterator[str]:
         """Yields the draft text in pieces; the chain resolves markers once it is whole."""
         ...
 
@@ -27,7 +28,7 @@ def make_answerer(settings: Settings) -> Answerer:
     if kind == "extractive":
         from assistant.answerers.extractive import ExtractiveAnswerer
 
-        return ExtractiveAnswerer(max_citations=settings.max_citations)
+        return ExtractiveAnswerer()
     if kind == "endpoint":
         from assistant.answerers.endpoint import endpoint_answerer
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from assistant.types import Draft, Evidence
+from assistant.types import Draft, Evidence, Plan
 from source.errors import AppError
 
 SYSTEM = (
@@ -49,12 +49,14 @@ class ChatModelAnswerer:
         self._errors = errors
         self._where = where or name
 
-    def answer(self, question: str, evidence: Sequence[Evidence]) -> Draft:
-        return Draft("".join(self.stream(question, evidence)))
+    verbatim = False
 
-    def stream(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str]:
-        # Markers number `evidence` from 1, so only a prefix may be cut off.
-        messages = prompt(question, evidence[: self.max_evidence])
+    def answer(self, question: str, plan: Plan) -> Draft:
+        return Draft("".join(self.stream(question, plan)))
+
+    def stream(self, question: str, plan: Plan) -> Iterator[str]:
+        # Markers number the evidence from 1, so only a prefix may be cut off.
+        messages = prompt(question, plan.evidence[: self.max_evidence])
         try:
             for chunk in self.model.stream(messages):
                 if isinstance(chunk.content, str) and chunk.content:

@@ -1,0 +1,98 @@
+"""Stage 5, verification: may the document answer this at all, and does the question take
+for granted what the document denies? One refusal policy, in one place.
+
+Refuse when the question's topic is foreign to the document (a name it never uses, or
+most focus words with no close neighbour in its vocabulary), when the evidence lacks
+what the question asks for (a number, a date), or when the best evidence scores under
+`min_score`. The numbers are fitted by `python -m eval calibrate` on the calibration
+split of the eval only, and read from `calibration.json` beside this file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.evidence import Selection
+from assistant.question import Question
+from assistant.terms import NUMBER as _NUMBER
+from assistant.terms import STOP, tokenize
+
+CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
+_NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|cannot|unlikely|without)\b|n't\b",
+                       re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    min_score: float = 0.35  # best evidence score under which the document does not answer
+    max_foreign: float = 0.5  # a larger share of focus words foreign to the document refuses
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    answerable: bool
+    reason: str  # why, in a few words, for the trace and the eval report
+    premise_rejected: bool = False
+
+
+def load_policy(path: Path = CALIBRATION_FILE, min_score: float | None = None) -> Policy:
+    """The calibrated policy; `min_score` (the --min-support flag) overrides it, 0 included."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        policy = Policy(float(data["min_score"]), float(data["max_foreign"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        policy = Policy()
+    if min_score is not None:
+        policy = Policy(min_score, policy.max_foreign)
+    return policy
+
+
+def verdict(question: Question, selection: Selection, foreign: list[str], policy: Policy,
+            evidence_text: str) -> Verdict:
+    """Whether to answer with `selection`, whose quoted text is `evidence_text`."""
+    if not selection.groups:
+        return Verdict(False, "no evidence")
+    if question.intent == "document":
+        return Verdict(True, "document-level")
+    names = {n.lower().removesuffix("'s").removesuffix("’s") for n in question.names}
+    foreign_names = [w for w in foreign if w.lower() in names]
+    if foreign_names:
+        return Verdict(False, f"names the document never uses: {', '.join(foreign_names)}")
+    if question.focus and len(foreign) / len(question.focus) > policy.max_foreign:
+        return Verdict(False, f"focus words foreign to the document: {', '.join(foreign)}")
+    if selection.best < policy.min_score:
+        return Verdict(False, f"best evidence {selection.best:.3f} < {policy.min_score:.3f}")
+    if question.intent == "number" and not _new_number(question.text, evidence_text):
+        return Verdict(False, "asks for a number the evidence lacks")
+    if question.premise and _contradicts(question.premise, evidence_text):
+        return Verdict(True, "premise contradicted", premise_rejected=True)
+    return Verdict(True, "answerable")
+
+
+_NOT_ONLY = re.compile(r"\bnot (only|just|merely|simply)\b", re.IGNORECASE)
+
+
+def _new_number(question: str, evidence: str) -> bool:
+    """The evidence has a number the question does not already hold ("Power of Siberia 2"
+    asked about is no answer to "how much")."""
+    asked = {m.group().lower() for m in _NUMBER.finditer(question)}
+    return any(m.group().lower() not in asked for m in _NUMBER.finditer(evidence))
+
+
+def _contradicts(premise: str, evidence: str) -> bool:
+    """The evidence about the premise's words says the opposite: one is negated, the
+    other not (a lexical test; blind to antonyms it has no word for)."""
+    words = set(tokenize(premise)) - STOP
+    if not words:
+        return False
+    related = [s for s in re.split(r"(?<=[.!?;:])\s+", evidence)
+               if len(words & set(tokenize(s))) >= max(1, len(words) // 3)]
+    if not related:
+        return False
+    def negated(text: str) -> bool:
+        return bool(_NEGATION.search(_NOT_ONLY.sub("", text)))
+
+    return negated(premise) != any(negated(s) for s in related)

@@ -1,0 +1,262 @@
+"""Stage 3, evidence selection: from scored sentences to what the answer quotes.
+
+Pointers (headings, lead-ins, the author's questions, item labels) are never an answer
+on their own: they pass a blend of their score to the content they introduce. A why-
+or list-question gets a whole unit (a claim and its enumerated reasons, a lead-in and
+its items); a one-fact question gets one sentence, and a second only when it adds what
+the first lacks; a question about the whole document gets the lead, the section topics
+or the closing, chosen by how central each sentence is to the document.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from assistant.question import Question
+from assistant.scoring import Lexicon, Scores
+from assistant.structure import DocumentMap, Unit
+from assistant.terms import NUMBER as _NUMBER
+from assistant.terms import tokenize
+from index.store import Index
+
+Layout = Literal["quote", "quotes", "list", "summary"]
+UNIT_MARGIN = 0.05  # a unit answers a why/list question if it scores this close to the best
+SECOND_MARGIN = 0.04  # a second quote for a one-fact question must score this close
+MAX_ITEMS = 8
+MAX_SECTION = 3  # paragraph openers quoted when a whole section answers
+MIN_LEAD_WORDS = 5  # a shorter lead-in ("This could:") is framed by the sentence before it
+_TIME = re.compile(r"\b(1[5-9]\d\d|20\d\d|\d{1,2}(st|nd|rd|th)|january|february|march|"
+                   r"april|may|june|july|august|september|october|november|december|"
+                   r"century|decade|year|month|week|day|days|since|until|after|before|"
+                   r"during|when|then|today|now|19\d0s|20\d0s)\b", re.IGNORECASE)
+_UNIT_INTENTS = frozenset({"why", "list", "how"})
+_RECEIVING = frozenset(tokenize("receives gets gains obtains acquires benefits earns wins"))
+_SINGLE_INTENTS = frozenset({"number", "when", "who", "definition"})
+# Discourse markers that open a conclusion: general English, not any one document's.
+_CONCLUDING = re.compile(r"^(thus|so|therefore|hence|in reality|in short|in sum|overall|"
+                         r"ultimately|in conclusion|all this|this means|the bottom line)\b",
+                         re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What to quote, in reading order, and how to lay it out."""
+
+    groups: tuple[tuple[int, ...], ...]  # sentence ids; one group per point or list item
+    layout: Layout
+    lead: tuple[int, ...]  # a lead-in or claim quoted before a list's items
+    best: float  # the selection's best score (answerability reads it)
+    adjusted: np.ndarray  # every sentence's score after pointers and direction
+
+    @property
+    def sentence_ids(self) -> tuple[int, ...]:
+        return self.lead + tuple(i for g in self.groups for i in g)
+
+
+def adjust(question: Question, index: Index, doc: DocumentMap, scores: Scores,
+           lexicon: Lexicon) -> np.ndarray:
+    """Scores after pointers pass theirs on, and after who-gets-what-from-whom."""
+    s = scores.fused.astype(np.float64)
+    out = s.copy()
+    for pointer, targets in doc.follows.items():
+        for t in targets:
+            out[t] = max(out[t], (s[t] + s[pointer]) / 2)
+    if question.receiver and question.giver:
+        paragraph_stems: dict[int, set[str]] = {}
+        for i, stems in enumerate(lexicon.stems):
+            paragraph_stems.setdefault(index.sentences[i].paragraph, set()).update(stems)
+        for i, sentence in enumerate(index.sentences):
+            order = tokenize(sentence.text)
+            r = _first(order, question.receiver)
+            g = _first(order, question.giver)
+            if g is not None and (r is None or g < r):
+                out[i] -= 0.1  # the giver is the subject: the other direction
+            elif r is not None and (g is None or r < g):
+                receives = any(t in _RECEIVING for t in order[r + 1 :])
+                # "X, in turn, receives …": the giver named just before, in the paragraph
+                nearby = set(question.giver) <= paragraph_stems[sentence.paragraph]
+                out[i] += (0.1 + 0.1 * nearby) if receives else 0.03
+    return out
+
+
+def select(question: Question, index: Index, doc: DocumentMap, scores: Scores,
+           lexicon: Lexicon) -> Selection:
+    s = adjust(question, index, doc, scores, lexicon)
+    if question.intent == "document":
+        return _document(question, index, doc, s)
+    eligible = [i for i, role in enumerate(doc.roles)
+                if role == "content" or role == "byline"]
+    if not eligible:
+        return Selection((), "quote", (), float("-inf"), s)
+    ranked = sorted(eligible, key=lambda i: -s[i])
+    if question.intent in ("number", "when") or _asks_which(question):
+        typed = [i for i in ranked[:5] if _has_type(question, index.sentences[i].text)]
+        ranked = typed + [i for i in ranked if i not in typed]
+    best = ranked[0]
+    if question.intent not in _SINGLE_INTENTS:
+        unit = _unit_for(question, doc, s, best) or _introduced_unit(doc, scores, s, best)
+        if unit is not None:
+            return _unit_selection(unit, doc, s)
+    if question.intent in _UNIT_INTENTS or question.intent == "stance":
+        section = _section(question, doc, scores, s, best)
+        if section is not None:
+            return section
+    groups = [(best,)]
+    for other in ranked[1:3]:
+        if s[other] < s[best] - SECOND_MARGIN * (3 if question.intent == "comparison" else 1):
+            break
+        have = set().union(*(lexicon.stems[i] for g in groups for i in g))
+        if question.intent == "comparison" or (set(question.focus) - have) & lexicon.stems[other]:
+            groups.append((other,))
+    groups.sort(key=lambda g: g[0])
+    return Selection(tuple(groups), "quote" if len(groups) == 1 else "quotes", (),
+                     float(s[best]), s)
+
+
+def _unit_for(question: Question, doc: DocumentMap, s: np.ndarray, best: int
+              ) -> Unit | None:
+    """The unit that answers. The best match is the sentence that introduces the items:
+    it only points at them, so the items are the answer. The question asks for a list:
+    any sentence of the unit will do. A why or how question: the question matches the
+    intro about as well as the best sentence."""
+    asks_many = question.intent == "list" or question.count is not None
+    for unit in doc.units:
+        if best not in unit.members:
+            continue
+        if asks_many or (unit.intro and best == unit.intro[-1]):
+            return unit
+        if best in unit.intro and doc.roles[unit.intro[-1]] == "lead_in":
+            return unit  # "…could benefit … . This could:" — the sentence the lead-in ends
+        intro = max((s[i] for i in unit.intro), default=float("-inf"))
+        if question.intent in _UNIT_INTENTS and intro >= s[best] - UNIT_MARGIN:
+            return unit
+    return None
+
+
+def _introduced_unit(doc: DocumentMap, scores: Scores, s: np.ndarray, best: int
+                     ) -> Unit | None:
+    """A lead-in that matches the question better than any content sentence introduces
+    the answer: its list ("Implications for the EU:" → the implications)."""
+    leads = [u for u in doc.units if u.intro and doc.roles[u.intro[-1]] == "lead_in"]
+    if not leads:
+        return None
+    unit = max(leads, key=lambda u: scores.fused[u.intro[-1]])
+    return unit if scores.fused[unit.intro[-1]] > s[best] else None
+
+
+def _unit_selection(unit: Unit, doc: DocumentMap, s: np.ndarray) -> Selection:
+    groups = []
+    for item in unit.items[:MAX_ITEMS]:
+        first = item[0]
+        # A label ("Weaken NATO.") names the item; the sentence after it says it.
+        take = item[:2] if doc.roles[first] == "label" and len(item) > 1 else item[:1]
+        groups.append(tuple(take))
+    # The intro sentence that best matches the question frames the list.
+    # The intro's last sentence frames the items; the intro sentence that best matches the
+    # question states what they back; a lead-in too short to say anything ("This could:")
+    # is left to the sentence before it.
+    lead: set[int] = set()
+    if unit.intro:
+        lead.add(max(unit.intro, key=lambda i: s[i]))
+        if len(_sentence(unit.intro[-1], doc).split()) >= MIN_LEAD_WORDS or len(lead) == 0:
+            lead.add(unit.intro[-1])
+    best = max(float(s[i]) for i in unit.members)
+    return Selection(tuple(groups), "list", tuple(sorted(lead)), best, s)
+
+
+def _sentence(i: int, doc: DocumentMap) -> str:
+    return doc.texts[i]
+
+
+def _section(question: Question, doc: DocumentMap, scores: Scores, s: np.ndarray,
+             best: int) -> Selection | None:
+    """A heading that matches the question better than any sentence under it: the
+    question is about the section, so its paragraphs' opening sentences answer."""
+    headings = [i for i, role in enumerate(doc.roles) if role == "heading" and doc.follows.get(i)]
+    if not headings:
+        return None
+    top = max(headings, key=lambda i: scores.fused[i])
+    if scores.fused[top] <= scores.fused[best] + UNIT_MARGIN:
+        return None
+    openers: list[int] = []
+    seen: set[int] = set()
+    for i in doc.follows[top]:
+        if doc.paragraph[i] not in seen and doc.roles[i] == "content":
+            seen.add(doc.paragraph[i])
+            openers.append(i)
+    picked = tuple((i,) for i in openers[:MAX_SECTION])
+    return Selection(picked, "quote" if len(picked) == 1 else "quotes", (),
+                     float(scores.fused[top]), s) if picked else None
+
+
+def _document(question: Question, index: Index, doc: DocumentMap, s: np.ndarray
+              ) -> Selection:
+    """Lead for "what is it about", central closing sentences for the conclusion, central
+    section topics for a thesis or a summary."""
+    content = [i for i, role in enumerate(doc.roles) if role == "content"]
+    if not content:
+        return Selection((), "quote", (), float("-inf"), s)
+    plain = index.vectors.plain
+    centroid = plain[content].mean(axis=0)
+    centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
+    central = plain @ centroid
+    value = central + 0.5 * (s - s[content].mean())
+    ask = question.document
+    value = value + 0.1 * np.asarray([bool(_CONCLUDING.match(x.text))
+                                      for x in index.sentences])
+    if ask == "about":
+        title = [i for i, role in enumerate(doc.roles) if role == "title"][:1]
+        picked = [*title, *doc.lead[:1]] if title else list(doc.lead[:2])
+    elif ask == "final":
+        picked = list(doc.last[:2])
+    elif ask in ("conclusion", "thesis"):
+        # The closing paragraph that holds the most central sentence, quoted whole: a
+        # thesis is argued over a few sentences, not stated in one.
+        pool = list(doc.closing) if ask == "conclusion" else [*doc.closing, *doc.lead]
+        top = max(pool, key=lambda i: value[i])
+        picked = [i for i in content if doc.paragraph[i] == doc.paragraph[top]][:3]
+    else:
+        pool = list(dict.fromkeys([*doc.lead, *doc.finals, *doc.closing])) or content
+        picked = _diverse(pool, value, plain, question.count or 3)
+    picked.sort()
+    layout: Layout = "summary" if ask == "summary" else (
+        "quote" if len(picked) == 1 else "quotes")
+    return Selection(tuple((i,) for i in picked), layout, (),
+                     float(max(s[i] for i in picked)), s)
+
+
+def _diverse(pool: list[int], value: np.ndarray, vectors: np.ndarray, n: int) -> list[int]:
+    """Maximal marginal relevance: central sentences that do not repeat each other."""
+    picked: list[int] = []
+    while pool and len(picked) < n:
+        def gain(i: int) -> float:
+            repeat = max((float(vectors[i] @ vectors[j]) for j in picked), default=0.0)
+            return float(value[i]) - 0.7 * repeat
+        choice = max((i for i in pool if i not in picked), key=gain, default=None)
+        if choice is None:
+            break
+        picked.append(choice)
+    return picked
+
+
+def _asks_which(question: Question) -> bool:
+    """'Which company …?' / 'Who …?': the answer names someone the question does not."""
+    return question.intent == "who" or question.text.lower().startswith("which ")
+
+
+def _has_type(question: Question, text: str) -> bool:
+    if question.intent == "when":
+        return bool(_TIME.search(text))
+    if question.intent == "number":
+        return bool(_NUMBER.search(text))
+    asked = {w.lower().strip("'’s") for w in re.findall(r"[\w'’-]+", question.text)}
+    return any(w.lower().strip("'’s") not in asked
+               for w in re.findall(r"(?<=\s)[A-Z][\w'’-]+", text))
+
+
+def _first(tokens: list[str], terms: tuple[str, ...]) -> int | None:
+    return next((n for n, t in enumerate(tokens) if t in terms), None)

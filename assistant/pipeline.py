@@ -1,0 +1,110 @@
+"""The answering stages wired for one question: analyse → score → select → verify, per
+document, then the choice of which document answers. Each stage is its own module with
+typed input and output; this module only passes values between them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant.answerability import Policy, Verdict, verdict
+from assistant.evidence import Selection, select
+from assistant.question import Question
+from assistant.scoring import Lexicon, Scores, foreign_terms, score
+from assistant.structure import DocumentMap, map_document
+from assistant.terms import STOP, tokenize
+from assistant.types import Evidence, Plan
+from index.store import Index
+
+ARTICLE_MARGIN = 0.1  # an added article answers instead of the main one only when this much better
+TRACE_SENTENCES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """An opened index with what the stages precompute for it once."""
+
+    index: Index
+    lexicon: Lexicon
+    map: DocumentMap
+
+    @classmethod
+    def of(cls, index: Index) -> Document:
+        return cls(index, Lexicon.of(index), map_document(
+            index.sentences, [b.marker for b in index.article.blocks]))
+
+    @property
+    def article_id(self) -> str:
+        return self.index.article.article_id
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One document's answer to a question, before any text is written."""
+
+    document: Document
+    selection: Selection
+    verdict: Verdict
+    foreign: tuple[str, ...]
+    foreign_share: float  # of the question's focus words
+
+    def evidence(self, ids: Sequence[int]) -> tuple[Evidence, ...]:
+        sentences = self.document.index.sentences
+        return tuple(Evidence(i, sentences[i].text, sentences[i].start, sentences[i].end,
+                              sentences[i].section, sentences[i].kind,
+                              float(self.selection.adjusted[i]), self.document.article_id)
+                     for i in ids)
+
+    def plan(self, main: bool) -> Plan:
+        ids = list(dict.fromkeys(self.selection.sentence_ids))
+        number = {i: n for n, i in enumerate(ids, 1)}
+        layout = "correction" if self.verdict.premise_rejected else self.selection.layout
+        return Plan(self.evidence(ids), layout,
+                    tuple(number[i] for i in self.selection.lead),
+                    tuple(tuple(number[i] for i in g) for g in self.selection.groups),
+                    None if main else self.document.index.article.title)
+
+    def ranked(self) -> tuple[Evidence, ...]:
+        """The best sentences by adjusted score: the trace's candidates."""
+        order = np.argsort(-self.selection.adjusted)[:TRACE_SENTENCES]
+        return self.evidence([int(i) for i in order])
+
+
+def consider(question: Question, document: Document, vectors: Sequence[np.ndarray],
+             embeddings: Embeddings, policy: Policy) -> Candidate:
+    """`vectors`: the standalone query's embedding, then (for a follow-up) the question's
+    as asked, so what is new in it ("and in the Arctic?") counts as much as the topic."""
+    scores = score(question, document.index, document.lexicon, vectors[0])
+    if len(vectors) > 1:
+        own = score(replace(question, focus=question.own_focus or question.focus),
+                    document.index, document.lexicon, vectors[1])
+        scores = Scores((scores.dense + own.dense) / 2, (scores.lexical + own.lexical) / 2,
+                        (scores.fused + own.fused) / 2)
+    selection = select(question, document.index, document.map, scores, document.lexicon)
+    foreign = foreign_terms(question, document.index, document.lexicon, embeddings)
+    text = " ".join(document.index.sentences[i].text for i in selection.sentence_ids)
+    share = round(len(foreign) / len(question.focus), 4) if question.focus else 0.0
+    return Candidate(document, selection, verdict(question, selection, foreign, policy, text),
+                     tuple(foreign), share)
+
+
+def choose(question: Question, candidates: Sequence[Candidate]) -> Candidate:
+    """The main document (first) answers unless it cannot, or the question names another
+    one's title, or another answers clearly better."""
+    main, others = candidates[0], [c for c in candidates[1:] if c.verdict.answerable]
+    if not others:
+        return main
+    if question.intent == "document":  # "the article" is the main one
+        return main
+
+    def named(c: Candidate) -> int:
+        title = set(tokenize(c.document.index.article.title)) - STOP
+        return len(title & set(question.focus))
+
+    best = max(others, key=lambda c: (named(c), c.selection.best))
+    if not main.verdict.answerable or named(best) > named(main):
+        return best
+    return best if best.selection.best > main.selection.best + ARTICLE_MARGIN else main

@@ -1,0 +1,125 @@
+"""Stage 1, question analysis: what a question asks for, about what, and what it takes
+for granted. General English patterns only; nothing here knows any one document."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from assistant.terms import ASKING, STOP, tokenize
+
+Intent = Literal["fact", "number", "when", "who", "why", "how", "list", "yesno", "stance",
+                 "definition", "comparison", "document"]
+DocumentAsk = Literal["thesis", "summary", "conclusion", "final", "about"]
+
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8}
+_DOCUMENT = [
+    ("summary", re.compile(r"\b(summar\w*|tl;?dr|recap|in (a few|\w+) (points|bullets|"
+                           r"sentences)|key (points|takeaways|ideas)|main (points|ideas))\b")),
+    ("final", re.compile(r"\b(final (message|point|word|thought)s?|closing (words?|lines?|"
+                         r"message)|last word|end (with|on)|ends? up saying|parting)\b")),
+    ("conclusion", re.compile(r"\b(conclu\w+|bottom line|in the end)\b")),
+    ("thesis", re.compile(r"\b(thesis|main (argument|claim|message|idea|point|takeaway)|"
+                          r"central (argument|claim|idea|point)|core (argument|message|idea)|"
+                          r"overall (argument|message|point)|gist|takeaway|big idea|"
+                          r"what is the author (arguing|saying)|author'?s? (main )?position)\b")),
+    ("about", re.compile(r"\b(what('s| is| are)? (this|the) (article|text|document|piece|"
+                         r"essay|paper|license|licence)s? (about|for)|what (is|does) (it|this) "
+                         r"(cover|about)|topic of|subject of|what kind of (document|text))\b")),
+]
+_INTENTS: list[tuple[Intent, re.Pattern[str]]] = [
+    ("why", re.compile(r"^(why|for what reasons?|what (are|were|is) the reasons?|"
+                       r"how come|on what grounds)\b|\bwhy\b")),
+    ("number", re.compile(r"\bhow (much|many|large|big|long|old|often|far)\b|"
+                          r"\bwhat (percentage|amount|number|sum|share|size)\b")),
+    ("when", re.compile(r"^(when|in what year|what year|which year|what date|on what date|"
+                        r"since when)\b|\b(what|which) (year|date|month|decade)\b")),
+    ("comparison", re.compile(r"\b(differ\w*|difference|compare\w*|comparison|versus|vs\.?|"
+                              r"unlike|similar\w*|contrast)\b")),
+    ("stance", re.compile(r"\b(author|article|writer)('s)? (think|thinks|believe|believes|"
+                          r"view|views|opinion|position|stance|recommend|recommends|suggest|"
+                          r"suggests|propose|proposes|argue|argues|see|sees|consider|"
+                          r"considers|call|calls|say|says)\b|\baccording to the (author|"
+                          r"article)\b|\bshould\b")),
+    ("list", re.compile(r"^(what|which) (are|were)\b|^list\b|^name\b|^what (\w+ )?(harm|"
+                        r"damage|dangers?|risks?|consequences?|effects?|impact|benefits?|"
+                        r"advantages?|costs?|gains?|problems?|threats?|obligations?|"
+                        r"conditions?|requirements?)\b|\b(what|which) "
+                        r"\w+ (risks|consequences|implications|benefits|advantages|"
+                        r"disadvantages|reasons|steps|conditions|obligations|ways|options|"
+                        r"factors|effects|countries|things)\b|^(what|which) (risks|"
+                        r"consequences|implications|benefits|advantages|disadvantages|"
+                        r"reasons|steps|conditions|obligations|ways|options|factors|"
+                        r"effects|countries)\b")),
+    ("definition", re.compile(r"^what (is|are|was|were) (a |an |the )?[\w“”\"' -]{1,40}\?*$|"
+                              r"\bwhat does .{1,40} mean\b|\bdefin\w+\b|\bmeaning of\b")),
+    ("who", re.compile(r"^(who|whom|whose)\b|^(which|what) (person|people|company|"
+                       r"organi[sz]ation|newspaper|country|leader)\b")),
+    ("how", re.compile(r"^how\b|\bin what way\b")),
+    ("yesno", re.compile(r"^(is|are|was|were|does|do|did|can|could|will|would|should|has|"
+                         r"have|had|may|might|must|shall)\b")),
+]
+# "What does X get from Y?" / "What does X give Y?": who receives and who gives.
+_RECEIVES = re.compile(r"\bwhat (?:does|do|did|would|will|could|can|might) (?P<a>[\w .'’-]{2,40}?)"
+                       r" (?:get|gain|receive|obtain|want|take|need|expect|win|demand)s?"
+                       r"(?: in return)? from (?P<b>[\w .'’-]{2,40}?)\s*(?:in return)?\??$")
+_GIVES = re.compile(r"\bwhat (?:does|do|did|would|will|could|can|might) (?P<b>[\w .'’-]{2,40}?)"
+                    r" (?:give|offer|provide|supply|send)s? (?:to )?(?P<a>[\w .'’-]{2,40}?)"
+                    r"(?: in return)?\s*\??$")
+# "Why does the author believe X?": X is taken for granted, and may be false.
+_PREMISE = re.compile(
+    r"^(?:why|how come) (?:does|do|did|would|is|was) (?:the )?(?:author|article|writer|text|"
+    r"document|license|licence|he|she|they|it) (?:\w+ )?(?:believe|think|say|argue|claim|"
+    r"recommend|want|suggest|propose|support|insist|consider|hold|maintain|predict|expect|"
+    r"advocate|call for|conclude|forbid|prohibit|require|allow|permit|demand)s?(?: that)?"
+    r" (?P<premise>.{6,})$")
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A question read for what it asks; `query` is the standalone text to retrieve for."""
+
+    text: str
+    query: str
+    intent: Intent
+    focus: tuple[str, ...]  # content stems of the query, in order, no repeats
+    document: DocumentAsk | None = None  # a question about the whole document
+    count: int | None = None  # "in 3 points", "the three reasons"
+    receiver: tuple[str, ...] = ()  # stems of who gets something, for direction
+    giver: tuple[str, ...] = ()
+    premise: str | None = None  # what a "why does the author believe …" takes for granted
+    names: tuple[str, ...] = ()  # capitalised words inside the question (proper nouns)
+    own_focus: tuple[str, ...] = ()  # content stems of the question as asked (follow-ups)
+
+
+def analyse(text: str, query: str | None = None) -> Question:
+    """Read `text` (as asked) and `query` (standalone, after follow-up condensing)."""
+    query = query or text
+    low = " ".join(text.lower().split()).rstrip(" ?!.")
+    document = next((kind for kind, pattern in _DOCUMENT if pattern.search(low)), None)
+    intent: Intent = "document" if document else next(
+        (name for name, pattern in _INTENTS if pattern.search(low)), "fact")
+    count = None
+    if m := re.search(r"\b(\d|two|three|four|five|six|seven|eight)\b (?:\w+ )?(points|"
+                      r"reasons|things|bullets|sentences|ideas|risks|ways|items|arguments)\b",
+                      low):
+        count = int(m[1]) if m[1].isdigit() else _NUMBER_WORDS[m[1]]
+    receiver: tuple[str, ...] = ()
+    giver: tuple[str, ...] = ()
+    if m := _RECEIVES.search(low) or _GIVES.search(low):
+        receiver, giver = _content(m["a"]), _content(m["b"])
+    premise = m["premise"] if (m := _PREMISE.match(low)) else None
+    names = tuple(dict.fromkeys(
+        w for i, w in enumerate(re.findall(r"[\w'’-]+", text))
+        if i > 0 and w[0].isupper() and w.lower() not in ("i",) and not w.isupper() or
+        (i > 0 and w.isupper() and len(w) > 1)))
+    return Question(text, query, intent, _content(query), document, count, receiver, giver,
+                    premise, names, _content(text))
+
+
+def _content(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(t for t in tokenize(text)
+                               if t not in STOP and t not in ASKING and not t.isdigit()
+                               or (t.isdigit() and len(t) == 4)))

@@ -1,0 +1,103 @@
+"""Stage 2, retrieval: every sentence of a document scored against the question, from the
+vectors saved with the index (one query embedding, then dot products) and the question's
+focus terms (IDF-weighted share found in the sentence or its heading)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant.question import Question
+from assistant.terms import STOP, tokenize
+from index.segment import context_text
+from index.store import Index
+
+LEXICAL_WEIGHT = 0.3  # how much a full focus-term match adds to a cosine similarity
+NEAR_WORD = 0.6  # cosine at which a word the document lacks counts as one it has
+NEAR_NAME = 0.85  # a name needs a near synonym ("Soviet"/"USSR"), not a sibling ("India"/"China")
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Per-index word statistics, computed once when the index opens."""
+
+    stems: tuple[frozenset[str], ...]  # per sentence
+    context: tuple[frozenset[str], ...]  # per sentence: stems of its heading / lead-in
+    idf: dict[str, float]
+    vocabulary: frozenset[str]  # every stem the document uses
+
+    @classmethod
+    def of(cls, index: Index) -> Lexicon:
+        stems = [frozenset(tokenize(s.text)) - STOP for s in index.sentences]
+        ctx = [frozenset(tokenize(t)) - STOP - own
+               for t, own in zip(context_text(index.article, index.sentences), stems,
+                                 strict=True)]
+        df = Counter(t for s in stems for t in s)
+        n = max(len(stems), 1)
+        idf = {t: math.log(1 + n / c) for t, c in df.items()}
+        return cls(tuple(stems), tuple(ctx), idf, frozenset(df) | frozenset(tokenize(
+            index.article.text)))
+
+    def weight(self, term: str) -> float:
+        """IDF; a term the document never uses weighs as much as its rarest one."""
+        return self.idf.get(term, max(self.idf.values(), default=1.0))
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    dense: np.ndarray  # cosine, mean of the plain and the in-context sentence vectors
+    lexical: np.ndarray  # IDF-weighted share of the focus terms present, 0..1
+    fused: np.ndarray
+
+
+def score(question: Question, index: Index, lexicon: Lexicon, query_vector: np.ndarray
+          ) -> Scores:
+    vectors = index.vectors
+    dense = 0.5 * (vectors.plain @ query_vector + vectors.context @ query_vector)
+    lexical = np.zeros(len(index.sentences), dtype=np.float32)
+    total = sum(lexicon.weight(t) for t in question.focus)
+    if total:
+        for i, (own, ctx) in enumerate(zip(lexicon.stems, lexicon.context, strict=True)):
+            got = sum(lexicon.weight(t) * (1.0 if t in own else 0.5 if t in ctx else 0.0)
+                      for t in question.focus)
+            lexical[i] = got / total
+    return Scores(dense, lexical, dense + LEXICAL_WEIGHT * lexical)
+
+
+def embed_query(embeddings: Embeddings, text: str) -> np.ndarray:
+    vector = np.asarray(embeddings.embed_query(text), dtype=np.float32)
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+
+def foreign_terms(question: Question, index: Index, lexicon: Lexicon,
+                  embeddings: Embeddings) -> list[str]:
+    """Focus words of the question the document never uses, nor a close neighbour of
+    ("Soviet" has "USSR"; "India" in a text about China has none close enough)."""
+    words: dict[str, str] = {}
+    for word in question.query.replace("’", "'").split():
+        word = word.strip("?!.,;:()\"'“”").removesuffix("'s")
+        stems = tokenize(word)
+        if len(stems) == 1 and stems[0] in question.focus:
+            words.setdefault(stems[0], word)
+    missing = [(t, w) for t, w in words.items() if t not in lexicon.vocabulary
+               and not _shares_prefix(t, lexicon.vocabulary)]
+    vocab = index.vectors.word_vectors
+    if not missing or not len(vocab):
+        return [w for _, w in missing]
+    asked = np.asarray(embeddings.embed_documents([w.lower() for _, w in missing]),
+                       dtype=np.float32)
+    asked /= np.maximum(np.linalg.norm(asked, axis=1, keepdims=True), 1e-12)
+    nearest = (asked @ vocab.T).max(axis=1)
+    names = {n.lower().removesuffix("'s").removesuffix("’s") for n in question.names}
+    return [w for (_, w), near in zip(missing, nearest, strict=True)
+            if near < (NEAR_NAME if w.lower() in names else NEAR_WORD)]
+
+
+def _shares_prefix(stem: str, vocabulary: frozenset[str]) -> bool:
+    """'asian' and 'asia': one word in two forms the stemmer keeps apart."""
+    return len(stem) >= 5 and any(v.startswith(stem[:-1]) or stem.startswith(v)
+                                  for v in vocabulary if len(v) >= 4 and v[:3] == stem[:3])

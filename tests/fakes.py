@@ -1,0 +1,61 @@
+"""Honest fakes for stage tests: a bag-of-stems embedding (similar texts share words, so
+cosine means word overlap) and a tiny in-memory index over any Markdown text."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.terms import STOP, tokenize
+from index.segment import Segment, context_text, segment
+from index.vectors import SentenceVectors, vocabulary
+from source import parse_article
+from source.article import Article
+from source.markdown import read_markdown
+
+DIM = 512
+
+
+class BagOfWordsEmbeddings:
+    """Not a language model: each content stem is a fixed random direction; a text is the
+    normalised sum of its stems. Deterministic, and a paraphrase with new words is a miss."""
+
+    def _vector(self, text: str) -> list[float]:
+        v = np.zeros(DIM)
+        for stem in tokenize(text):
+            if stem not in STOP:
+                rng = np.random.default_rng(zlib.crc32(stem.encode()))
+                v += rng.standard_normal(DIM)
+        n = np.linalg.norm(v)
+        return list(v / n) if n else list(v)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vector(text)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self._vector(t) for t in texts]
+
+
+@dataclass
+class FakeIndex:
+    """What the answering stages read of an `index.store.Index`, without Chroma."""
+
+    article: Article
+    sentences: list[Segment]
+    vectors: SentenceVectors
+
+
+def fake_index(markdown: str, article_id: str = "doc") -> FakeIndex:
+    article = parse_article(markdown.encode(), article_id, read_markdown)
+    sentences = segment(article)
+    emb = BagOfWordsEmbeddings()
+
+    def matrix(texts: list[str]) -> np.ndarray:
+        return np.asarray(emb.embed_documents(texts), dtype=np.float32).reshape(len(texts), DIM)
+
+    words = vocabulary(article.text)
+    return FakeIndex(article, sentences, SentenceVectors(
+        matrix([s.text for s in sentences]), matrix(context_text(article, sentences)),
+        tuple(words), matrix(words)))

@@ -1,0 +1,153 @@
+"""The answering stages one by one, on small documents written here (no article of this
+project), with the bag-of-words fake embedding: question analysis, document structure,
+evidence selection, composition and the refusal policy."""
+
+import math
+
+import pytest
+
+from assistant.answerability import Policy, load_policy
+from assistant.compose import render
+from assistant.pipeline import Document, consider
+from assistant.question import analyse
+from assistant.scoring import embed_query
+from assistant.structure import map_document
+from tests.fakes import BagOfWordsEmbeddings, fake_index
+
+GARDEN = """# Keeping Bees in a City Garden
+
+Urban beekeeping is growing fast. Is it safe for the neighbours?
+
+## Why Hives Fail
+
+Most new hives fail in their first winter. There are three reasons for this.
+First, the colony is too small to keep warm. Secondly, varroa mites weaken the bees.
+Third, beginners open the hive too often in the cold.
+
+## What a Beekeeper Needs
+
+A beginner needs a few things:
+
+- a hive with a solid floor;
+- a veil and gloves;
+- a smoker to calm the bees.
+
+## Honey
+
+Each hive gives about twelve kilograms of honey a year. The honey is sold at local
+markets.
+
+## Conclusion
+
+City bees need careful keepers. Thus, a small garden can feed a strong colony.
+"""
+
+EMB = BagOfWordsEmbeddings()
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return Document(fake_index(GARDEN), *_prepared(fake_index(GARDEN)))
+
+
+def _prepared(index):
+    from assistant.scoring import Lexicon
+
+    return Lexicon.of(index), map_document(index.sentences,
+                                           [b.marker for b in index.article.blocks])
+
+
+TEST_POLICY = Policy(min_score=0.2, max_foreign=0.5)  # for the fake embedding's scale
+
+
+def ask(doc, question, policy=TEST_POLICY):
+    q = analyse(question)
+    candidate = consider(q, doc, [embed_query(EMB, q.query)], EMB, policy)
+    return candidate, "".join(render(candidate.plan(main=True)))
+
+
+@pytest.mark.parametrize(("question", "intent"), [
+    ("Why do new hives fail?", "why"),
+    ("What are the risks for a beginner?", "list"),
+    ("How much honey does a hive give?", "number"),
+    ("When did the city ban hives?", "when"),
+    ("Who sells the honey?", "who"),
+    ("Is urban beekeeping safe?", "yesno"),
+    ("What is the main thesis?", "document"),
+    ("Summarize the text in 2 points", "document"),
+])
+def test_question_intents(question, intent):
+    assert analyse(question).intent == intent
+
+
+def test_question_direction_premise_and_count():
+    q = analyse("What does the colony get from the keeper?")
+    assert q.receiver == ("coloni",) and q.giver == ("keeper",)
+    assert analyse("Why does the author believe hives never fail?").premise == (
+        "hives never fail")
+    assert analyse("Summarize it in three points").count == 3
+
+
+def test_structure_finds_pointers_units_and_the_closing(doc):
+    text = doc.map.texts
+    roles = dict(zip(text, doc.map.roles, strict=True))
+    assert roles["Why Hives Fail"] == "heading"
+    assert roles["A beginner needs a few things:"] == "lead_in"
+    assert roles["Is it safe for the neighbours?"] == "question"
+    units = [[text[i] for item in u.items for i in item] for u in doc.map.units]
+    assert ["a hive with a solid floor;", "a veil and gloves;",
+            "a smoker to calm the bees."] in units
+    reasons = next(u for u in doc.map.units if text[u.claim].startswith("There are three"))
+    assert [text[item[0]].split(",")[0] for item in reasons.items] == [
+        "First", "Secondly", "Third"]
+    assert text[doc.map.last[-1]].startswith("Thus, a small garden")
+
+
+def test_a_why_question_gets_the_claim_and_every_reason(doc):
+    candidate, text = ask(doc, "Why do most new hives fail in winter?")
+    assert candidate.verdict.answerable
+    for reason in ("First,", "Secondly,", "Third,"):
+        assert reason in text
+    assert text.count("[") == 5  # the claim, its framing sentence and three reasons
+
+
+def test_a_lead_in_is_never_the_whole_answer(doc):
+    _, text = ask(doc, "What does a beginner need?")
+    assert "a veil and gloves" in text and "a smoker" in text and "\n- " in text
+
+
+def test_a_one_fact_question_gets_one_quote(doc):
+    _, text = ask(doc, "How much honey does each hive give a year?")
+    assert text.count("[") == 1 and "twelve kilograms" in text
+
+
+def test_document_level_questions_use_the_closing(doc):
+    candidate, text = ask(doc, "What is the author's final message?")
+    assert candidate.verdict.answerable and "a small garden can feed" in text
+
+
+def test_refusals_foreign_names_missing_numbers_and_low_scores(doc):
+    for question in ("What does Napoleon think of bees?",  # a name the text never uses
+                     "How much does a veil cost?",  # a number the evidence lacks
+                     "How do I repair a bicycle chain?"):  # nothing close
+        candidate, _ = ask(doc, question)
+        assert not candidate.verdict.answerable, (question, candidate.verdict)
+
+
+def test_a_contradicted_premise_is_rejected_with_the_evidence(doc):
+    candidate, text = ask(doc, "Why does the author say honey is not sold at markets?")
+    assert candidate.verdict.premise_rejected
+    assert text.startswith("The article does not say that.") and "local markets" in text
+
+
+def test_min_support_zero_means_zero(tmp_path):
+    """--min-support 0 must mean 0, not "the default" (a falsy-value bug seen before)."""
+    assert load_policy(tmp_path / "missing.json", min_score=0.0).min_score == 0.0
+    assert load_policy(tmp_path / "missing.json").min_score == Policy().min_score
+
+
+def test_a_broken_policy_fails_the_refusal_tests(doc):
+    """The refusal test above can fail: an open policy answers a question it must not."""
+    candidate, _ = ask(doc, "How do I repair a bicycle chain?",
+                       Policy(min_score=-math.inf, max_foreign=math.inf))
+    assert candidate.verdict.answerable
