@@ -1,4 +1,8 @@
-"""`python -m eval run|compare`: regression-test the answers against the eval set."""
+"""`python -m eval run|calibrate|compare|baseline|bench`: regression-test the answers.
+
+`run` answers every case of every suite (the bundled article and two licences) and
+prints pass rates per split; `--article FILE --cases FILE` runs your own document.
+"""
 
 from __future__ import annotations
 
@@ -12,24 +16,40 @@ from pathlib import Path
 from source.errors import AppError, run_cli
 
 DEFAULT_OUT = Path("eval/reports/latest")
-BASELINE = Path(__file__).resolve().parent / "baseline.json"
 DEFAULT_JUDGE = "coverage"
+SUMMARY = ("answer_pass_rate", "pass_rate", "refusal_precision", "refusal_recall",
+           "false_premise_handled", "key_point_recall", "gold_recall", "answer_precision",
+           "citation_validity", "latency_p50_ms")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="run the eval set and write a report")
+    run = commands.add_parser("run", help="answer the eval cases and write reports")
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report folder")
-    run.add_argument("--cases", type=Path, help="cases JSONL (default: eval/cases.jsonl)")
+    run.add_argument("--suite", action="append", help="only these suites (default: all)")
+    run.add_argument("--article", type=Path, help="your own document (with --cases)")
+    run.add_argument("--cases", type=Path, help="cases JSONL for --article")
+    run.add_argument("--split", choices=("calibrate", "test"), help="only this split")
     run.add_argument("--category", action="append", help="only these categories")
-    run.add_argument("--limit", type=int, help="only the first N cases")
     run.add_argument("--judge", default=DEFAULT_JUDGE,
                      help="coverage, or an NLI model (packaged name or folder)")
     run.add_argument("--answerer", help="answer backend to evaluate")
-    run.add_argument("--reranker", help="reranker to evaluate")
     run.add_argument("--data-dir", help="index folder")
-    run.add_argument("--baseline", type=Path, help="also compare with this report")
+    run.add_argument("--baseline", action="store_true",
+                     help="also compare each suite with its committed baseline")
+    cal = commands.add_parser("calibrate", help="fit the refusal thresholds on the "
+                                                "calibration split and save them")
+    cal.add_argument("--data-dir", help="index folder")
+    cal.add_argument("--dry-run", action="store_true", help="print, do not save")
+    init = commands.add_parser("init", help="start a case file for a document (a template "
+                                            "to fill in; never invented gold)")
+    init.add_argument("document", type=Path)
+    init.add_argument("--out", type=Path, help="case file (default: DOCUMENT.cases.jsonl)")
+    commands.add_parser("table", help="print the README's score table from the committed "
+                                      "baselines (before and after the answering stages)")
+    base = commands.add_parser("baseline", help="save the latest reports as the baselines")
+    base.add_argument("--from", dest="source", type=Path, default=DEFAULT_OUT)
     bench = commands.add_parser("bench", help="latency, memory and build time, side by side "
                                               "with a textbook LangChain retrieval chain")
     bench.add_argument("--out", type=Path, default=Path("eval/reports/bench"))
@@ -43,11 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     cmp.add_argument("--thresholds", type=Path, help="TOML (default: eval/thresholds.toml)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
-    if args.command == "compare":
-        return run_cli(lambda: _compare(args.baseline, args.current, args.thresholds))
-    if args.command == "bench":
-        return run_cli(lambda: _bench(args))
-    return run_cli(lambda: _run(args))
+    handlers = {"compare": lambda: _compare(args.baseline, args.current, args.thresholds),
+                "bench": lambda: _bench(args), "calibrate": lambda: _calibrate(args),
+                "baseline": lambda: _save_baselines(args.source), "run": lambda: _run(args),
+                "table": _table, "init": lambda: _init(args)}
+    return run_cli(handlers[args.command])
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -64,30 +84,125 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _suites(args: argparse.Namespace) -> list:
+    from eval.suites import SUITES, Suite
+
+    if args.article or args.cases:
+        if not (args.article and args.cases):
+            raise AppError("give both --article FILE and --cases FILE")
+        return [Suite(args.article.stem.split(".")[0], args.article, args.cases)]
+    names = {s.name for s in SUITES}
+    unknown = set(args.suite or []) - names
+    if unknown:
+        raise AppError(f"unknown suite {sorted(unknown)[0]!r}; use one of "
+                       f"{', '.join(sorted(names))}")
+    return [s for s in SUITES if not args.suite or s.name in args.suite]
+
+
 def _run(args: argparse.Namespace) -> int:
     from assistant.chain import Assistant
     from assistant.support import make_judge
-    from eval.cases import CASES_FILE, load_cases
+    from eval.cases import load_cases
     from eval.report import write_report
     from eval.runner import run_suite
     from index.settings import load_settings
 
-    settings = load_settings(answerer=args.answerer, reranker=args.reranker,
-                             data_dir=args.data_dir)
-    assistant = Assistant(settings).warm_up()
-    cases = load_cases(assistant.index.sentences, args.cases or CASES_FILE)
-    if args.category:
-        cases = [c for c in cases if c.category in args.category]
-    if args.limit:
-        cases = cases[: args.limit]
-    report = run_suite(assistant, make_judge(args.judge), cases)
-    paths = write_report(report, args.out)
-    agg = report["aggregate"]
-    print(f"{agg['cases']} cases: pass rate {agg['pass_rate']:.3f}, faithfulness "
-          f"{agg['faithfulness']}, citation recall {agg['citation_recall']}, precision "
-          f"{agg['citation_precision']}; report: {paths['markdown']}")
-    if args.baseline:
-        return _compare(args.baseline, paths["json"], None)
+    judge = make_judge(args.judge)
+    status = 0
+    for suite in _suites(args):
+        settings = load_settings(article=suite.article, answerer=args.answerer,
+                                 data_dir=args.data_dir)
+        assistant = Assistant(settings).warm_up()
+        cases = load_cases(assistant.index.sentences, suite.cases, assistant.article.text)
+        cases = [c for c in cases if (not args.split or c.split == args.split)
+                 and (not args.category or c.category in args.category)]
+        if not cases:
+            raise AppError(f"{suite.cases}: no cases left to run")
+        report = run_suite(assistant, judge, cases)
+        paths = write_report(report, args.out / suite.name)
+        print(summary(suite.name, report) + f"\nreport: {paths['markdown']}\n")
+        if args.baseline:
+            status |= _compare(suite.baseline, paths["json"], None)
+    return status
+
+
+def summary(name: str, report: dict) -> str:
+    """One table per suite: each split side by side, and which judge graded."""
+    rows = report.get("by_split", {})
+    head = f"{name} ({report['aggregate']['cases']} cases; judge: {report['meta']['judge']})"
+    lines = [head, "| metric | " + " | ".join(rows) + " |", "|---|" + "---:|" * len(rows)]
+    for key in SUMMARY:
+        lines.append(f"| {key} | " + " | ".join(_cell(rows[s].get(key)) for s in rows) + " |")
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    return "–" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from assistant.chain import Assistant
+    from eval.calibrate import fit, observe, write
+    from eval.cases import load_cases
+    from eval.suites import CALIBRATION_SUITE as suite
+    from index.settings import load_settings
+
+    assistant = Assistant(load_settings(article=suite.article, data_dir=args.data_dir))
+    assistant.warm_up()
+    cases = [c for c in load_cases(assistant.index.sentences, suite.cases,
+                                   assistant.article.text) if c.split == "calibrate"]
+    policy, accuracy = fit(observe(assistant, cases))
+    print(f"fitted on {len(cases)} calibration cases of {suite.name}: min_score "
+          f"{policy.min_score}, max_foreign {policy.max_foreign} (accuracy "
+          f"{accuracy:.3f})")
+    if not args.dry_run:
+        print(f"saved: {write(policy, accuracy, len(cases), suite.name)}")
+    return 0
+
+
+TABLE = ("answer_pass_rate", "pass_rate", "refusal_precision", "refusal_recall",
+         "false_premise_handled", "key_point_recall", "answer_precision")
+
+
+def _init(args: argparse.Namespace) -> int:
+    from eval.init import write
+
+    path = write(args.document, args.out)
+    print(f"wrote {path}: fill in each TODO (questions, gold_quotes copied exactly from the "
+          f"document, key_points), then: python -m eval run --article {args.document} "
+          f"--cases {path}")
+    return 0
+
+
+def _table() -> int:
+    """Per suite and split: the previous answering core beside the current one."""
+    from eval.suites import BASELINES, SUITES
+
+    print("| document | split | core | " + " | ".join(TABLE) + " |")
+    print("|---|---|---|" + "---:|" * len(TABLE))
+    for suite in SUITES:
+        for label, path in (("before", BASELINES / "before" / f"{suite.name}.json"),
+                            ("now", suite.baseline)):
+            try:
+                report = json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError) as exc:
+                raise AppError(f"{path}: cannot read baseline: {exc}") from None
+            for split, agg in report.get("by_split", {}).items():
+                cells = " | ".join(_cell(agg.get(k)) for k in TABLE)
+                print(f"| {suite.name} | {split} | {label} | {cells} |")
+    return 0
+
+
+def _save_baselines(source: Path) -> int:
+    from eval.suites import BASELINES, SUITES
+
+    BASELINES.mkdir(exist_ok=True)
+    for suite in SUITES:
+        report = source / suite.name / "report.json"
+        if not report.exists():
+            raise AppError(f"{report}: no report; run: python -m eval run")
+        suite.baseline.write_text(report.read_text("utf-8"), "utf-8")
+        print(f"baseline: {suite.baseline}")
     return 0
 
 

@@ -73,11 +73,37 @@ def citation_validity(citations: Sequence[Citation], article: Article,
 
 
 def key_point_recall(case: Case, answer: Answer) -> float | None:
+    """Share of the key points (each with its alternatives) found in the answer text."""
     if not case.key_points:
         return None
     text = answer.answer.lower()
     return sum(any(alt.lower() in text for alt in point) for point in case.key_points) / len(
         case.key_points)
+
+
+def gold_scores(case: Case, answer: Answer, article: Article) -> dict[str, float | None]:
+    """Gold-sentence hits by offsets (not by any judge): whether any gold sentence is cited,
+    the share of gold quotes cited, and answer precision — the share of cited quotes that
+    are gold or carry a key point, so padding shows."""
+    if not case.gold_quotes:
+        return {"gold_cited": None, "gold_recall": None, "answer_precision": None}
+    spans = []
+    for quote in case.gold_quotes:
+        start = article.text.find(quote)
+        spans.append((start, start + len(quote)))
+    main = [c for c in answer.citations if c.article in (None, article.article_id)]
+
+    def hits(c: Citation, span: tuple[int, int]) -> bool:
+        return c.start < span[1] and span[0] < c.end
+
+    useful = [c for c in answer.citations
+              if (c in main and any(hits(c, sp) for sp in spans))
+              or any(alt.lower() in c.quote.lower() for p in case.key_points for alt in p)]
+    return {
+        "gold_cited": float(any(hits(c, sp) for c in main for sp in spans)),
+        "gold_recall": sum(any(hits(c, sp) for c in main) for sp in spans) / len(spans),
+        "answer_precision": len(useful) / len(answer.citations) if answer.citations else None,
+    }
 
 
 def retrieval_scores(case: Case, trace: Trace, article_id: str = ""
@@ -100,19 +126,24 @@ def case_metrics(case: Case, answer: Answer, trace: Trace, article: Article,
                  judge: Judge, others: Mapping[str, Article] | None = None
                  ) -> dict[str, float | bool | None]:
     """Gold quotes are in the main `article`; `others` are added articles answers may cite."""
-    gold_spans = [(article.text.index(q), article.text.index(q) + len(q))
-                  for q in case.gold_quotes]
-    main = [c for c in answer.citations if c.article in (None, article.article_id)]
-    gold_cited = any(c.start < e and s < c.end for c in main for s, e in gold_spans)
+    # getattr: reports of the previous answering core (no premise check) are scored too
+    rejected = getattr(answer, "premise_rejected", False)
+    decision = getattr(trace, "decision", {})
+    declined = answer.refused or rejected
     m: dict[str, float | bool | None] = {
         "refused": answer.refused,
-        "refusal_correct": answer.refused == (not case.answerable),
+        "premise_rejected": rejected,
+        "declined": declined,
+        "refusal_correct": declined == (not case.answerable),
         "citation_validity": citation_validity(answer.citations, article, others),
         "key_point_recall": key_point_recall(case, answer),
-        "gold_cited": gold_cited if case.answerable else None,
         "latency_ms": answer.timings_ms.get("total"),
+        "best_score": decision.get("best"),
+        "foreign_share": decision.get("foreign_share"),
         # 0 when the support check replaced the answerer's draft with the extractive one.
         "own_answer": None if answer.refused else float("→" not in answer.answerer),
+        **(gold_scores(case, answer, article) if case.answerable else
+           {"gold_cited": None, "gold_recall": None, "answer_precision": None}),
         **retrieval_scores(case, trace, article.article_id),
         **citation_scores(answer, judge),
     }
@@ -121,27 +152,37 @@ def case_metrics(case: Case, answer: Answer, trace: Trace, article: Article,
 
 
 def passed(case: Case, m: dict) -> bool:
-    """Unanswerable: refused. Answerable: answered, valid quotes that support what they are
-    attached to (citation recall ≥ 0.5), and the right evidence (a gold sentence cited or
-    at least half of the key points present)."""
+    """A pass means the answer answers. Answerable: not declined, every quote exact, every
+    key point present and a gold sentence cited. Not answerable: refused; a false premise
+    may instead be rejected with a quote of what the document says."""
     if not case.answerable:
+        if case.category == "false-premise":
+            return bool(m["refused"] or m["premise_rejected"])
         return bool(m["refused"])
-    if m["refused"] or m["citation_validity"] < 1.0 or (m["citation_recall"] or 0) < 0.5:
+    if m["declined"] or m["citation_validity"] < 1.0:
         return False
-    return bool(m["gold_cited"]) or (m["key_point_recall"] or 0) >= 0.5
+    return bool(m["gold_cited"]) and (m["key_point_recall"] is None
+                                      or m["key_point_recall"] == 1.0)
 
 
 def aggregate(rows: Sequence[dict], cases: Sequence[Case]) -> dict[str, float | None]:
-    """Means over the cases where a metric applies, plus refusal precision/recall."""
+    """Means over the cases where a metric applies, plus pass rates and refusal P/R
+    (declining = refusing or rejecting the premise)."""
     keys = ["citation_validity", "citation_recall", "citation_precision", "faithfulness",
-            "key_point_recall", *(f"recall@{k}" for k in K_VALUES), "mrr", "own_answer"]
+            "key_point_recall", "gold_recall", "answer_precision",
+            *(f"recall@{k}" for k in K_VALUES), "mrr", "own_answer"]
     out: dict[str, float | None] = {}
     for key in keys:
         values = [r[key] for r in rows if r.get(key) is not None]
         out[key] = round(statistics.fmean(values), 4) if values else None
     out["pass_rate"] = round(statistics.fmean(r["passed"] for r in rows), 4) if rows else None
+    answerable = [r["passed"] for r, c in zip(rows, cases, strict=True) if c.answerable]
+    out["answer_pass_rate"] = round(statistics.fmean(answerable), 4) if answerable else None
+    premises = [r["passed"] for r, c in zip(rows, cases, strict=True)
+                if c.category == "false-premise"]
+    out["false_premise_handled"] = f"{sum(premises)}/{len(premises)}" if premises else None
     expected = [not c.answerable for c in cases]
-    got = [bool(r["refused"]) for r in rows]
+    got = [bool(r["declined"]) for r in rows]
     tp = sum(e and g for e, g in zip(expected, got, strict=True))
     out["refusal_precision"] = round(tp / sum(got), 4) if sum(got) else None
     out["refusal_recall"] = round(tp / sum(expected), 4) if sum(expected) else None

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-COLUMNS = ["pass_rate", "recall@5", "mrr", "citation_validity", "citation_recall",
-           "citation_precision", "faithfulness", "key_point_recall", "refusal_precision",
-           "refusal_recall", "latency_p50_ms", "latency_p95_ms", "cases"]
+COLUMNS = ["answer_pass_rate", "pass_rate", "key_point_recall", "gold_recall",
+           "answer_precision", "refusal_precision", "refusal_recall", "false_premise_handled",
+           "citation_validity", "recall@5", "mrr", "latency_p50_ms", "latency_p95_ms", "cases"]
+JUDGED = ["citation_recall", "citation_precision", "faithfulness"]
 
 
 def write_report(report: dict, out_dir: Path) -> dict[str, Path]:
@@ -42,10 +43,23 @@ def markdown(report: dict, plots: dict[str, str]) -> str:
     lines = [
         "# Eval report", "",
         f"Commit `{meta['git_commit']}`, {meta['created']}, {report['aggregate']['cases']} cases "
-        f"in {meta['seconds']} s. Answerer `{meta['settings']['answerer']}`, reranker "
-        f"`{meta['settings']['reranker']}`, judge `{meta['judge']}`.", "",
+        f"in {meta['seconds']} s. Answerer `{meta['settings']['answerer']}`, "
+        f"judge `{meta['judge']}`.", "",
+        "A pass means the answer answers: not declined, every quote exact, every key point "
+        "present and a gold sentence cited (a case the document does not answer passes when "
+        "refused, or for a false premise when the premise is rejected). None of these "
+        "uses a judge. The judged metrics below (ALCE citation recall/precision, "
+        f"faithfulness) were graded by `{meta['judge']}`; extractive answers skip the "
+        "answer-time support check, generated ones are checked by the same kind of judge, "
+        "so for them these figures are not independent.", "",
+        "## Per split", "",
+        *table(report.get("by_split", {})), "",
         "## Aggregate and per category", "",
         *table({"**all**": report["aggregate"], **report["by_category"]}), "",
+        "## Judged metrics", "",
+        "| | " + " | ".join(JUDGED) + " |", "|---|" + "---:|" * len(JUDGED),
+        "| **all** | " + " | ".join(_cell(report["aggregate"].get(k)) for k in JUDGED) + " |",
+        "",
     ]
     for name in plots.values():
         lines += [f"![{name}]({name})", ""]
@@ -53,10 +67,11 @@ def markdown(report: dict, plots: dict[str, str]) -> str:
     lines += [f"## Failing cases ({len(failed)})", ""]
     for c in failed:
         m = c["metrics"]
-        lines += [f"### {c['id']} ({c['category']}): {c['question']}", "",
-                  f"- answer: {c['answer']['answer']}",
-                  f"- refused {m['refused']}, gold cited {m['gold_cited']}, key points "
-                  f"{_cell(m['key_point_recall'])}, faithfulness {_cell(m['faithfulness'])}",
+        lines += [f"### {c['id']} ({c['category']}, {c.get('split', '?')}): {c['question']}",
+                  "", f"- answer: {c['answer']['answer']}",
+                  f"- refused {m['refused']}, premise rejected {m.get('premise_rejected')}, "
+                  f"gold cited {_cell(m['gold_cited'])}, gold recall "
+                  f"{_cell(m.get('gold_recall'))}, key points {_cell(m['key_point_recall'])}",
                   f"- gold: {' / '.join(c['gold_quotes']) or '(none: should refuse)'}", ""]
     return "\n".join(lines)
 
@@ -79,14 +94,14 @@ def _plots(report: dict, out_dir: Path) -> dict[str, Path]:
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(6, 3.2))
-    top = [c["evidence"][0]["score"] if c["evidence"] else 0.0 for c in cases]
+    top = [c["metrics"].get("best_score") or 0.0 for c in cases]
     answerable = [s for s, c in zip(top, cases, strict=True) if c["answerable"]]
     other = [s for s, c in zip(top, cases, strict=True) if not c["answerable"]]
     ax.hist([answerable, other], bins=20, label=["answerable", "should refuse"],
             color=["#4a7", "#c54"])
     ax.axvline(report["meta"]["min_support"], color="k", linestyle="--", linewidth=1,
                label="refusal threshold")
-    ax.set_xlabel("best evidence score (reranker)")
+    ax.set_xlabel("best evidence score (all splits; threshold fitted on calibrate)")
     ax.set_ylabel("cases")
     ax.legend()
     fig.tight_layout()

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from assistant.chain import Assistant
 from assistant.support import Judge
-from eval.cases import Case
+from eval.cases import SPLITS, Case
 from eval.metrics import aggregate, case_metrics
 
 REPORT_VERSION = 1
@@ -39,6 +39,12 @@ def run_suite(assistant: Assistant, judge: Judge, cases: Sequence[Case],
                           "text": e.text} for e in result.trace.evidence[:5]],
             "metrics": metrics,
         })
+    by_split = {split: aggregate([r["metrics"] for r, c in zip(rows, cases, strict=True)
+                                  if c.split == split],
+                                 [c for c in cases if c.split == split])
+                for split in SPLITS if any(c.split == split for c in cases)}
+    for row, case in zip(rows, cases, strict=True):
+        row["split"] = case.split
     by_category: dict[str, dict] = {}
     for category in dict.fromkeys(c.category for c in cases):
         picked = [(r["metrics"], c) for r, c in zip(rows, cases, strict=True)
@@ -53,11 +59,13 @@ def run_suite(assistant: Assistant, judge: Judge, cases: Sequence[Case],
             "python": platform.python_version(),
             "seconds": round(time.perf_counter() - started, 1),
             "judge": judge.name,
+            "article": article.article_id,
             "min_support": assistant.min_support,
             "settings": {k: str(v) for k, v in settings.model_dump().items()},
             "index": asdict(assistant.index.manifest),
         },
         "aggregate": aggregate([r["metrics"] for r in rows], cases),
+        "by_split": by_split,
         "by_category": by_category,
         "cases": rows,
     }

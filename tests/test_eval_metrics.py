@@ -5,7 +5,14 @@ from assistant.support import claim, statements
 from assistant.types import Answer, Citation, Evidence, Trace
 from eval.cases import Case
 from eval.compare import compare
-from eval.metrics import aggregate, citation_scores, citation_validity, retrieval_scores
+from eval.metrics import (
+    aggregate,
+    case_metrics,
+    citation_scores,
+    citation_validity,
+    passed,
+    retrieval_scores,
+)
 
 
 class SubstringJudge:
@@ -57,7 +64,7 @@ def test_refusal_has_no_citation_scores():
 
 
 def test_retrieval_recall_and_mrr():
-    case = Case("c", "fact", "q", True, ("s",), (), (), "", (7, 9))
+    case = Case("c", "fact", "q", True, ("s",), gold_sentence_ids=(7, 9))
     ev = [Evidence(i, "t", 0, 1, None, "paragraph", 1.0) for i in (3, 7, 5, 1, 9)]
     got = retrieval_scores(case, Trace("q", (), ev))
     assert got["recall@1"] == 0.0 and got["recall@3"] == 0.5 and got["recall@5"] == 1.0
@@ -67,8 +74,8 @@ def test_retrieval_recall_and_mrr():
 def test_refusal_precision_recall_in_aggregate():
     cases = [Case("a", "fact", "q", True), Case("b", "unanswerable", "q", False),
              Case("c", "unanswerable", "q", False)]
-    rows = [{"refused": True, "passed": False}, {"refused": True, "passed": True},
-            {"refused": False, "passed": False}]
+    rows = [{"declined": True, "passed": False}, {"declined": True, "passed": True},
+            {"declined": False, "passed": False}]
     agg = aggregate(rows, cases)
     assert agg["refusal_precision"] == 0.5 and agg["refusal_recall"] == 0.5
     assert agg["pass_rate"] == round(1 / 3, 4)
@@ -101,8 +108,50 @@ def test_metrics_with_an_added_article():
     assert citation_validity([good], main, {"other": other}) == 1.0
     assert citation_validity([good, wrong], main, {"other": other}) == 0.5
     # evidence from another article never counts as a gold sentence of the main one
-    case = Case("c", "fact", "q", True, ("s",), (), (), "", (7,))
+    case = Case("c", "fact", "q", True, ("s",), gold_sentence_ids=(7,))
     ev = [Evidence(7, "t", 0, 1, None, "paragraph", 1.0, "other"),
           Evidence(7, "t", 0, 1, None, "paragraph", 0.9, "main")]
     got = retrieval_scores(case, Trace("q", (), ev), "main")
     assert got["recall@1"] == 0.0 and got["mrr"] == 0.5
+
+
+def _article():
+    from source import parse_article
+    from source.markdown import read_markdown
+
+    return parse_article(b"# T\n\nAlpha holds. Beta follows. Gamma differs. Delta ends.",
+                         "t", read_markdown)
+
+
+def _answer(article, *quotes, refused=False):
+    cites = [Citation(n, q, article.text.index(q), article.text.index(q) + len(q), None, "t")
+             for n, q in enumerate(quotes, 1)]
+    text = " ".join(f"“{q}” [{c.id}]" for q, c in zip(quotes, cites, strict=True))
+    return Answer("q", text, refused, cites)
+
+
+def test_a_pass_needs_every_key_point_and_a_gold_sentence():
+    article = _article()
+    case = Case("c", "list", "q", True, ("Alpha holds.", "Beta follows."),
+                (("alpha",), ("beta",)))
+    trace = Trace("q")
+
+    def metrics(answer):
+        return case_metrics(case, answer, trace, article, SubstringJudge())
+
+    assert metrics(_answer(article, "Alpha holds.", "Beta follows."))["passed"]
+    # the claim without its second point: a gold sentence is cited, yet it does not pass
+    half = metrics(_answer(article, "Alpha holds."))
+    assert half["gold_cited"] == 1.0 and half["gold_recall"] == 0.5 and not half["passed"]
+    # padding shows in answer precision (and gold recall does not hide it)
+    padded = metrics(_answer(article, "Alpha holds.", "Beta follows.", "Gamma differs.",
+                             "Delta ends."))
+    assert padded["passed"] and padded["answer_precision"] == 0.5
+
+
+def test_false_premise_passes_when_refused_or_rejected_and_unanswerable_only_when_refused():
+    premise = Case("p", "false-premise", "q", False)
+    unanswerable = Case("u", "unanswerable", "q", False)
+    rejected = {"refused": False, "premise_rejected": True}
+    assert passed(premise, rejected) and not passed(unanswerable, rejected)
+    assert passed(unanswerable, {"refused": True, "premise_rejected": False})
