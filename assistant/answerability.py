@@ -76,7 +76,7 @@ _NOT_ONLY = re.compile(r"\bnot (only|just|merely|simply)\b", re.IGNORECASE)
 
 
 def _new_number(question: str, evidence: str) -> bool:
-    """The evidence has a number the question does not already hold ("Power of Siberia 2"
+    """The evidence has a number the question does not already hold ("Model 3"
     asked about is no answer to "how much")."""
     asked = {m.group().lower() for m in _NUMBER.finditer(question)}
     return any(m.group().lower() not in asked for m in _NUMBER.finditer(evidence))

@@ -193,8 +193,7 @@ class Assistant:
         name = self._answerer.name
         if self.settings.support_check:
             draft, replaced = support_check.check(
-                draft, plan.evidence, self._judge, self._refusal,
-                lambda: self._fallback.answer(question, plan))
+                draft, plan.evidence, self._judge, lambda: self._fallback.answer(question, plan))
             name = f"{name} → extractive" if replaced else name
         articles = self.articles
         text, citations = resolve(draft, plan.evidence, articles)

@@ -140,7 +140,7 @@ def _unit_for(question: Question, doc: DocumentMap, s: np.ndarray, best: int
 def _introduced_unit(doc: DocumentMap, scores: Scores, s: np.ndarray, best: int
                      ) -> Unit | None:
     """A lead-in that matches the question better than any content sentence introduces
-    the answer: its list ("Implications for the EU:" → the implications)."""
+    the answer: its list ("Risks for farmers:" → the risks)."""
     leads = [u for u in doc.units if u.intro and doc.roles[u.intro[-1]] == "lead_in"]
     if not leads:
         return None
@@ -152,7 +152,7 @@ def _unit_selection(unit: Unit, doc: DocumentMap, s: np.ndarray) -> Selection:
     groups = []
     for item in unit.items[:MAX_ITEMS]:
         first = item[0]
-        # A label ("Weaken NATO.") names the item; the sentence after it says it.
+        # A label ("Raise prices.") names the item; the sentence after it says it.
         take = item[:2] if doc.roles[first] == "label" and len(item) > 1 else item[:1]
         groups.append(tuple(take))
     # The intro sentence that best matches the question frames the list.

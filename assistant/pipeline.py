@@ -76,7 +76,7 @@ class Candidate:
 def consider(question: Question, document: Document, vectors: Sequence[np.ndarray],
              embeddings: Embeddings, policy: Policy) -> Candidate:
     """`vectors`: the standalone query's embedding, then (for a follow-up) the question's
-    as asked, so what is new in it ("and in the Arctic?") counts as much as the topic."""
+    as asked, so what is new in it ("and in winter?") counts as much as the topic."""
     scores = score(question, document.index, document.lexicon, vectors[0])
     if len(vectors) > 1:
         own = score(replace(question, focus=question.own_focus or question.focus),

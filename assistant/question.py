@@ -111,10 +111,10 @@ def analyse(text: str, query: str | None = None) -> Question:
     if m := _RECEIVES.search(low) or _GIVES.search(low):
         receiver, giver = _content(m["a"]), _content(m["b"])
     premise = m["premise"] if (m := _PREMISE.match(low)) else None
-    names = tuple(dict.fromkeys(
-        w for i, w in enumerate(re.findall(r"[\w'’-]+", text))
-        if i > 0 and w[0].isupper() and w.lower() not in ("i",) and not w.isupper() or
-        (i > 0 and w.isupper() and len(w) > 1)))
+    names = tuple(dict.fromkeys(  # capitalised, but not because a sentence starts there
+        w for part in re.split(r"[.!?:;]\s+", text)
+        for i, w in enumerate(re.findall(r"[\w'’-]+", part))
+        if i > 0 and w[0].isupper() and (not w.isupper() or len(w) > 1)))
     return Question(text, query, intent, _content(query), document, count, receiver, giver,
                     premise, names, _content(text))
 

@@ -18,7 +18,7 @@ from index.store import Index
 
 LEXICAL_WEIGHT = 0.3  # how much a full focus-term match adds to a cosine similarity
 NEAR_WORD = 0.6  # cosine at which a word the document lacks counts as one it has
-NEAR_NAME = 0.85  # a name needs a near synonym ("Soviet"/"USSR"), not a sibling ("India"/"China")
+NEAR_NAME = 0.85  # a name needs a near synonym ("Holland"/"Netherlands"), not a sibling
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +76,8 @@ def embed_query(embeddings: Embeddings, text: str) -> np.ndarray:
 def foreign_terms(question: Question, index: Index, lexicon: Lexicon,
                   embeddings: Embeddings) -> list[str]:
     """Focus words of the question the document never uses, nor a close neighbour of
-    ("Soviet" has "USSR"; "India" in a text about China has none close enough)."""
+    ("Holland" in a text that says "the Netherlands"; but "Spain" in a text about Norway has
+    no neighbour close enough)."""
     words: dict[str, str] = {}
     for word in question.query.replace("’", "'").split():
         word = word.strip("?!.,;:()\"'“”").removesuffix("'s")

@@ -14,20 +14,19 @@ from assistant.types import Draft, Evidence
 
 log = logging.getLogger(__name__)
 
-_DECLINED = re.compile(r"\b(?:doesn't|does not|do not|don't) (?:say|answer|mention)|"
-                       r"\bnot (?:in|mentioned in) the (?:article|sentences)", re.IGNORECASE)
 _LEADING_MARKERS = re.compile(r"(^|(?<=[.!?]) )((?:\[\d{1,3}\])+) *([^\[]*[.!?])(?= *(?:\[|$))")
 
 
 def check(draft: Draft, evidence: Sequence[Evidence], judge: Judge,
-          refusal: Callable[[], Draft], fallback: Callable[[], Draft]) -> tuple[Draft, bool]:
+          fallback: Callable[[], Draft]) -> tuple[Draft, bool]:
     """The checked draft, and whether the fallback replaced it.
 
     A sentence the model left uncited gets the evidence sentence that supports it, if
     one does (small models often answer right but forget the number). If no supported
-    sentence is left, the model saying the article does not say is a refusal; anything
-    else (wrong citations, words the judge cannot match, the model's own knowledge) is
-    replaced by `fallback()`, the extractive answer.
+    sentence is left (wrong citations, words the judge cannot match, the model's own
+    knowledge, or the model declining a question the verification stage found the
+    document answers) the draft is replaced by `fallback()`, the extractive answer:
+    whether to refuse is decided once, before any model is asked.
     """
     if draft.refused or draft.verbatim:
         return draft, False
@@ -44,8 +43,6 @@ def check(draft: Draft, evidence: Sequence[Evidence], judge: Judge,
     log.info("support check kept %d of %d sentences", len(kept), len(claims))
     if kept:
         return Draft(" ".join(_rebuild(s) for s in kept)), False
-    if _DECLINED.search(draft.text) and not any(s.cites for s in claims):
-        return refusal(), False
     return fallback(), True
 
 

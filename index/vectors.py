@@ -4,7 +4,7 @@ query embedding and a few dot products instead of a model call per candidate.
 `plain` embeds each sentence alone; `context` embeds it with what a reader has in mind
 when reading it (its section heading, the lead-in a list item continues, the role of a
 title or byline). The vocabulary's vectors let the assistant tell a word the document
-never uses but has a near neighbour for ("Soviet" beside "USSR") from one that is
+never uses but has a near neighbour for ("Holland" beside "Netherlands") from one that is
 foreign to it.
 """
 

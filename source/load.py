@@ -62,6 +62,6 @@ def parse_article(data: bytes, article_id: str, reader: Reader = read_scraped,
 
 
 def slug(path: Path) -> str:
-    """A stable id from the file name: 'reverse-kissinger.raw.txt' -> 'reverse-kissinger'."""
+    """A stable id from the file name: 'my-article.raw.txt' -> 'my-article'."""
     stem = path.name.split(".")[0].lower()
     return re.sub(r"[^a-z0-9]+", "-", stem).strip("-") or "article"

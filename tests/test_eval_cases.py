@@ -88,3 +88,16 @@ def test_init_writes_a_template_without_invented_gold(tmp_path):
         load_cases(segment(load_article(doc)), out)  # an unfilled template cannot run
     with pytest.raises(Exception, match="exists"):
         write(doc, None)  # nothing is overwritten
+
+
+def test_the_readme_score_table_is_the_one_the_baselines_print(capsys):
+    """The README's scores are generated from eval/baselines/ (python -m eval table), never
+    typed: a baseline regenerated without updating the README fails here."""
+    from pathlib import Path
+
+    from eval.cli import main
+
+    assert main(["table"]) == 0
+    printed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("|")]
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    assert "\n".join(printed) in readme

@@ -80,6 +80,11 @@ def test_question_intents(question, intent):
     assert analyse(question).intent == intent
 
 
+def test_names_are_capitalised_words_inside_a_sentence():
+    assert analyse("Who wrote it? Forget that. Ask Napoleon about NATO.").names == (
+        "Napoleon", "NATO")
+
+
 def test_question_direction_premise_and_count():
     q = analyse("What does the colony get from the keeper?")
     assert q.receiver == ("coloni",) and q.giver == ("keeper",)
