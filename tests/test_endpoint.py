@@ -82,11 +82,15 @@ def test_nothing_supported_falls_back_to_the_extractive_answer(assistant, articl
 
 @pytest.mark.parametrize("reply", ["The article doesn't say.",
                                    "These sentences do not answer the question."])
-def test_the_model_declining_is_a_refusal(assistant, reply):
+def test_the_model_declining_an_answerable_question_falls_back_to_quotes(assistant, article,
+                                                                         reply):
+    """Whether the article answers is decided once, by the verification stage, before the
+    model is asked; a (small) model that declines anyway does not overrule it."""
     with FakeOpenAIServer(lambda m: reply) as server:
         answer = with_endpoint(assistant, server).ask(ZHENBAO)
-    assert answer.refused and answer.citations == [] and answer.support == []
-    assert answer.answer.startswith("The article doesn't say")
+    grounded(answer, article)
+    assert answer.answerer == "endpoint:fake-model → extractive"
+    assert "Zhengbao" in answer.answer and "doesn't say" not in answer.answer
 
 
 def test_an_answer_from_the_models_own_knowledge_is_never_shown(assistant, article):

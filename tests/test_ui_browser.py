@@ -109,6 +109,13 @@ CONCURRENT = [
 ]
 
 
+FOLLOW_UPS = [  # (the user's earlier question, what "Why?" after it must cite)
+    ("Will Putin break his alliance with China?", "First, China is a stable source"),
+    ("Would NATO be weakened if Washington negotiated with Moscow alone?",
+     "coordinating role"),
+]
+
+
 def test_twenty_concurrent_api_users_get_their_own_answers(app_url, capsys):
     """20 clients at once, each with its own question and history: no cross-talk."""
     import time
@@ -117,8 +124,13 @@ def test_twenty_concurrent_api_users_get_their_own_answers(app_url, capsys):
     from gradio_client import Client
 
     def one(i: int) -> tuple[float, str, dict]:
-        question, needle = CONCURRENT[i % len(CONCURRENT)]
-        history = json.dumps([{"role": "user", "content": f"user {i} asks first"},
+        if i % 2:  # half ask a follow-up that only their own history can answer
+            earlier, needle = FOLLOW_UPS[(i // 2) % len(FOLLOW_UPS)]
+            question = "Why?"
+        else:
+            question, needle = CONCURRENT[(i // 2) % len(CONCURRENT)]
+            earlier = f"user {i} asks first"
+        history = json.dumps([{"role": "user", "content": earlier},
                               {"role": "assistant", "content": f"answer for user {i}"}])
         started = time.perf_counter()
         data = Client(app_url, verbose=False).predict(question, history, api_name="/ask")
