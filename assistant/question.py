@@ -15,6 +15,11 @@ DocumentAsk = Literal["thesis", "summary", "conclusion", "final", "about"]
 
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8}
+# Nouns that ask for several things ("what risks …", "which conditions …").
+_KINDS = (r"(harm|damage|dangers?|risks?|consequences?|implications?|effects?|impacts?|"
+          r"benefits?|advantages?|disadvantages?|costs?|gains?|problems?|threats?|reasons?|"
+          r"steps?|conditions?|obligations?|requirements?|ways?|options?|factors?|"
+          r"countries|things)")
 _DOCUMENT = [
     ("summary", re.compile(r"\b(summar\w*|tl;?dr|recap|in (a few|\w+) (points|bullets|"
                            r"sentences)|key (points|takeaways|ideas)|main (points|ideas))\b")),
@@ -43,16 +48,8 @@ _INTENTS: list[tuple[Intent, re.Pattern[str]]] = [
                           r"suggests|propose|proposes|argue|argues|see|sees|consider|"
                           r"considers|call|calls|say|says)\b|\baccording to the (author|"
                           r"article)\b|\bshould\b")),
-    ("list", re.compile(r"^(what|which) (are|were)\b|^list\b|^name\b|^what (\w+ )?(harm|"
-                        r"damage|dangers?|risks?|consequences?|effects?|impact|benefits?|"
-                        r"advantages?|costs?|gains?|problems?|threats?|obligations?|"
-                        r"conditions?|requirements?)\b|\b(what|which) "
-                        r"\w+ (risks|consequences|implications|benefits|advantages|"
-                        r"disadvantages|reasons|steps|conditions|obligations|ways|options|"
-                        r"factors|effects|countries|things)\b|^(what|which) (risks|"
-                        r"consequences|implications|benefits|advantages|disadvantages|"
-                        r"reasons|steps|conditions|obligations|ways|options|factors|"
-                        r"effects|countries)\b")),
+    ("list", re.compile(rf"^(what|which) (are|were)\b|^list\b|^name\b|"
+                        rf"^(what|which) (\w+ )?{_KINDS}\b|\b(what|which) \w+ {_KINDS}\b")),
     ("definition", re.compile(r"^what (is|are|was|were) (a |an |the )?[\w“”\"' -]{1,40}\?*$|"
                               r"\bwhat does .{1,40} mean\b|\bdefin\w+\b|\bmeaning of\b")),
     ("who", re.compile(r"^(who|whom|whose)\b|^(which|what) (person|people|company|"
