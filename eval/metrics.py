@@ -176,6 +176,11 @@ def aggregate(rows: Sequence[dict], cases: Sequence[Case]) -> dict[str, float | 
         values = [r[key] for r in rows if r.get(key) is not None]
         out[key] = round(statistics.fmean(values), 4) if values else None
     out["pass_rate"] = round(statistics.fmean(r["passed"] for r in rows), 4) if rows else None
+    for key in ("raw_passed", "check_changed"):  # generating answerers only
+        flags = [r[key] for r in rows if key in r]
+        if flags:
+            name = "raw_pass_rate" if key == "raw_passed" else "check_changed_share"
+            out[name] = round(statistics.fmean(flags), 4)
     answerable = [r["passed"] for r, c in zip(rows, cases, strict=True) if c.answerable]
     out["answer_pass_rate"] = round(statistics.fmean(answerable), 4) if answerable else None
     premises = [r["passed"] for r, c in zip(rows, cases, strict=True)

@@ -8,7 +8,8 @@ from pathlib import Path
 COLUMNS = ["answer_pass_rate", "pass_rate", "key_point_recall", "gold_recall",
            "answer_precision", "refusal_precision", "refusal_recall", "false_premise_handled",
            "citation_validity", "recall@5", "mrr", "latency_p50_ms", "latency_p95_ms", "cases"]
-JUDGED = ["citation_recall", "citation_precision", "faithfulness"]
+JUDGED = ["citation_recall", "citation_precision", "faithfulness", "raw_pass_rate",
+          "check_changed_share"]
 
 
 def write_report(report: dict, out_dir: Path) -> dict[str, Path]:
@@ -56,7 +57,7 @@ def markdown(report: dict, plots: dict[str, str]) -> str:
         *table(report.get("by_split", {})), "",
         "## Aggregate and per category", "",
         *table({"**all**": report["aggregate"], **report["by_category"]}), "",
-        "## Judged metrics", "",
+        "## Judged metrics, and what the support check changed", "",
         "| | " + " | ".join(JUDGED) + " |", "|---|" + "---:|" * len(JUDGED),
         "| **all** | " + " | ".join(_cell(report["aggregate"].get(k)) for k in JUDGED) + " |",
         "",
@@ -72,6 +73,8 @@ def markdown(report: dict, plots: dict[str, str]) -> str:
                   f"- refused {m['refused']}, premise rejected {m.get('premise_rejected')}, "
                   f"gold cited {_cell(m['gold_cited'])}, gold recall "
                   f"{_cell(m.get('gold_recall'))}, key points {_cell(m['key_point_recall'])}",
+                  *([f"- before the support check: {c['raw_answer']}"]
+                    if "raw_answer" in c else []),
                   f"- gold: {' / '.join(c['gold_quotes']) or '(none: should refuse)'}", ""]
     return "\n".join(lines)
 

@@ -20,16 +20,33 @@ REPORT_VERSION = 1
 
 def run_suite(assistant: Assistant, judge: Judge, cases: Sequence[Case],
               progress: bool = True) -> dict:
-    """The report: meta, aggregate and per-category metrics, and every case in full."""
+    """The report: meta, aggregate and per-category metrics, and every case in full.
+
+    A generating answerer is also run with the support check off, and each case keeps
+    that raw answer and whether it passed beside the checked one, so a reader sees what
+    the check removed (extractive answers are quotes: there is nothing to remove)."""
     assistant.warm_up()
     article = assistant.article
+    raw = None
+    if not assistant.answerer.verbatim:
+        unchecked = assistant.settings.model_copy(update={"support_check": False})
+        raw = assistant.with_answerer(assistant.answerer, unchecked)
     rows: list[dict] = []
     started = time.perf_counter()
     for case in tqdm(cases, desc="eval", unit="case", disable=not progress):
         result = assistant.run(case.question, list(case.history))
         metrics = case_metrics(case, result.answer, result.trace, article, judge,
                                assistant.articles)
+        extra = {}
+        if raw is not None:
+            unchecked_result = raw.run(case.question, list(case.history))
+            raw_metrics = case_metrics(case, unchecked_result.answer, unchecked_result.trace,
+                                       article, judge, raw.articles)
+            metrics["raw_passed"] = raw_metrics["passed"]
+            metrics["check_changed"] = unchecked_result.answer.answer != result.answer.answer
+            extra["raw_answer"] = unchecked_result.answer.answer
         rows.append({
+            **extra,
             "id": case.id, "category": case.category, "question": case.question,
             "answerable": case.answerable, "history": list(case.history),
             "gold_quotes": list(case.gold_quotes),

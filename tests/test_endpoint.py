@@ -184,3 +184,25 @@ def test_a_supported_sentence_left_uncited_gets_its_citation(assistant, article)
     grounded(answer, article)
     assert "saunas" not in answer.answer and answer.answer.endswith("[1].")
     assert answer.answerer == "endpoint:fake-model"
+
+
+def test_the_eval_shows_the_raw_answer_beside_the_checked_one(assistant):
+    """For a generating answerer the report keeps what the model wrote before the support
+    check, so a reader sees what the check removed."""
+    from assistant.support import CoverageJudge
+    from eval.cases import load_cases
+    from eval.runner import run_suite
+
+    def padded(messages):
+        return (f"{numbered_sentences(messages)[1]} [1] The moon is made of cheese and "
+                "was bought by the island [1].")
+
+    cases = [c for c in load_cases(assistant.index.sentences, text=assistant.article.text)
+             if c.id == "fact-01"]
+    with FakeOpenAIServer(padded) as server:
+        report = run_suite(with_endpoint(assistant, server), CoverageJudge(), cases,
+                           progress=False)
+    row = report["cases"][0]
+    assert "cheese" in row["raw_answer"] and "cheese" not in row["answer"]["answer"]
+    assert row["metrics"]["check_changed"] is True
+    assert report["aggregate"]["check_changed_share"] == 1.0
