@@ -129,7 +129,9 @@ def _run(args: argparse.Namespace) -> int:
 def summary(name: str, report: dict) -> str:
     """One table per suite: each split side by side, and which judge graded."""
     rows = report.get("by_split", {})
-    head = f"{name} ({report['aggregate']['cases']} cases; judge: {report['meta']['judge']})"
+    meta = report["meta"]
+    head = (f"{name} ({report['aggregate']['cases']} cases; no judge decides a pass; ALCE "
+            f"metrics {meta.get('judged_metrics', 'judged by ' + meta['judge'])})")
     lines = [head, "| metric | " + " | ".join(rows) + " |", "|---|" + "---:|" * len(rows)]
     for key in SUMMARY:
         lines.append(f"| {key} | " + " | ".join(_cell(rows[s].get(key)) for s in rows) + " |")

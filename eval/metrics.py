@@ -123,9 +123,11 @@ def retrieval_scores(case: Case, trace: Trace, article_id: str = ""
 
 
 def case_metrics(case: Case, answer: Answer, trace: Trace, article: Article,
-                 judge: Judge, others: Mapping[str, Article] | None = None
+                 judge: Judge | None, others: Mapping[str, Article] | None = None
                  ) -> dict[str, float | bool | None]:
-    """Gold quotes are in the main `article`; `others` are added articles answers may cite."""
+    """Gold quotes are in the main `article`; `others` are added articles answers may cite.
+    `judge` None: no judged (ALCE) metrics, because the only judge at hand is the one the
+    answers were already checked with."""
     # getattr: reports of the previous answering core (no premise check) are scored too
     rejected = getattr(answer, "premise_rejected", False)
     decision = getattr(trace, "decision", {})
@@ -145,7 +147,8 @@ def case_metrics(case: Case, answer: Answer, trace: Trace, article: Article,
         **(gold_scores(case, answer, article) if case.answerable else
            {"gold_cited": None, "gold_recall": None, "answer_precision": None}),
         **retrieval_scores(case, trace, article.article_id),
-        **citation_scores(answer, judge),
+        **(citation_scores(answer, judge) if judge is not None else
+           {"citation_recall": None, "citation_precision": None, "faithfulness": None}),
     }
     m["passed"] = passed(case, m)
     return m

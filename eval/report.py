@@ -58,6 +58,7 @@ def markdown(report: dict, plots: dict[str, str]) -> str:
         "## Aggregate and per category", "",
         *table({"**all**": report["aggregate"], **report["by_category"]}), "",
         "## Judged metrics, and what the support check changed", "",
+        f"ALCE metrics: {meta.get('judged_metrics', 'judged by ' + meta['judge'])}.", "",
         "| | " + " | ".join(JUDGED) + " |", "|---|" + "---:|" * len(JUDGED),
         "| **all** | " + " | ".join(_cell(report["aggregate"].get(k)) for k in JUDGED) + " |",
         "",

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from tqdm import tqdm
 
 from assistant.chain import Assistant
-from assistant.support import Judge
+from assistant.support import Judge, make_judge
 from eval.cases import SPLITS, Case
 from eval.metrics import aggregate, case_metrics
 
@@ -28,6 +28,14 @@ def run_suite(assistant: Assistant, judge: Judge, cases: Sequence[Case],
     assistant.warm_up()
     article = assistant.article
     raw = None
+    grader: Judge | None = judge
+    judged = f"judged by {judge.name}"
+    if not assistant.answerer.verbatim and assistant.settings.support_check and (
+            judge.name == make_judge(assistant.settings.judge).name):
+        # The support check already kept only what this judge accepts: its scores of the
+        # checked answers would grade the check by itself.
+        grader, judged = None, (f"not reported: {judge.name} is also the answer-time "
+                                "support check; pass --judge with another judge")
     if not assistant.answerer.verbatim:
         unchecked = assistant.settings.model_copy(update={"support_check": False})
         raw = assistant.with_answerer(assistant.answerer, unchecked)
@@ -35,13 +43,13 @@ def run_suite(assistant: Assistant, judge: Judge, cases: Sequence[Case],
     started = time.perf_counter()
     for case in tqdm(cases, desc="eval", unit="case", disable=not progress):
         result = assistant.run(case.question, list(case.history))
-        metrics = case_metrics(case, result.answer, result.trace, article, judge,
+        metrics = case_metrics(case, result.answer, result.trace, article, grader,
                                assistant.articles)
         extra = {}
         if raw is not None:
             unchecked_result = raw.run(case.question, list(case.history))
             raw_metrics = case_metrics(case, unchecked_result.answer, unchecked_result.trace,
-                                       article, judge, raw.articles)
+                                       article, None, raw.articles)
             metrics["raw_passed"] = raw_metrics["passed"]
             metrics["check_changed"] = unchecked_result.answer.answer != result.answer.answer
             extra["raw_answer"] = unchecked_result.answer.answer
@@ -76,6 +84,7 @@ def run_suite(assistant: Assistant, judge: Judge, cases: Sequence[Case],
             "python": platform.python_version(),
             "seconds": round(time.perf_counter() - started, 1),
             "judge": judge.name,
+            "judged_metrics": judged,
             "article": article.article_id,
             "min_support": assistant.min_support,
             "settings": {k: str(v) for k, v in settings.model_dump().items()},

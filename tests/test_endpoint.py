@@ -206,3 +206,20 @@ def test_the_eval_shows_the_raw_answer_beside_the_checked_one(assistant):
     assert "cheese" in row["raw_answer"] and "cheese" not in row["answer"]["answer"]
     assert row["metrics"]["check_changed"] is True
     assert report["aggregate"]["check_changed_share"] == 1.0
+
+
+def test_alce_is_not_reported_with_the_judge_the_answers_were_checked_with(assistant):
+    from assistant.support import CoverageJudge
+    from eval.cases import load_cases
+    from eval.runner import run_suite
+
+    cases = [c for c in load_cases(assistant.index.sentences, text=assistant.article.text)
+             if c.id in ("fact-01", "fact-02")]
+    with FakeOpenAIServer() as server:
+        report = run_suite(with_endpoint(assistant, server), CoverageJudge(), cases,
+                           progress=False)
+    assert report["meta"]["judged_metrics"].startswith("not reported")
+    assert report["aggregate"]["citation_recall"] is None
+    extractive = run_suite(assistant, CoverageJudge(), cases, progress=False)
+    assert extractive["meta"]["judged_metrics"].startswith("judged by coverage")
+    assert extractive["aggregate"]["citation_recall"] is not None
