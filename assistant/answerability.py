@@ -5,18 +5,20 @@ Refuse when the question's topic is foreign to the document (a name it never use
 most focus words with no close neighbour in its vocabulary), when the evidence lacks
 what the question asks for (a number, a date), or when the best evidence scores under
 `min_score`. The numbers are fitted by `python -m eval calibrate` on the calibration
-split of the eval only, and read from `calibration.json` beside this file.
+split of the eval only, and read from `calibration.json` beside this file; so is
+`min_support`, the judge score a generated sentence needs to survive the support check.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assistant.evidence import Selection
 from assistant.question import Question
+from assistant.support import ENTAILED
 from assistant.terms import NUMBER as _NUMBER
 from assistant.terms import STOP, tokenize
 
@@ -29,6 +31,7 @@ _NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|cannot|unlikely|withou
 class Policy:
     min_score: float = 0.35  # best evidence score under which the document does not answer
     max_foreign: float = 0.5  # a larger share of focus words foreign to the document refuses
+    min_support: float = ENTAILED  # judge score a generated sentence needs to be kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +45,12 @@ def load_policy(path: Path = CALIBRATION_FILE, min_score: float | None = None) -
     """The calibrated policy; `min_score` (the --min-support flag) overrides it, 0 included."""
     try:
         data = json.loads(path.read_text("utf-8"))
-        policy = Policy(float(data["min_score"]), float(data["max_foreign"]))
+        policy = Policy(float(data["min_score"]), float(data["max_foreign"]),
+                        float(data.get("min_support", ENTAILED)))
     except (OSError, ValueError, KeyError, TypeError):
         policy = Policy()
     if min_score is not None:
-        policy = Policy(min_score, policy.max_foreign)
+        policy = replace(policy, min_score=min_score)
     return policy
 
 

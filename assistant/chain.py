@@ -10,7 +10,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from assistant import support_check
@@ -32,6 +32,19 @@ from index.store import Index
 class Result:
     answer: Answer
     trace: Trace
+
+
+@dataclass(frozen=True, slots=True)
+class Drafted:
+    """A question taken through the stages up to the answerer's draft (None until written)."""
+
+    question: str
+    analysed: Question
+    candidate: Candidate
+    plan: Plan
+    draft: Draft | None
+    timings: dict[str, float]
+    started: float
 
 
 class Assistant:
@@ -146,6 +159,37 @@ class Assistant:
     def stream(self, question: str, history: Sequence[Message] = ()
                ) -> Iterator[str | Result]:
         """Yield the answer's text as it is written, then the finished `Result` last."""
+        drafted = self._prepare(question, history)
+        assert self._answerer is not None
+        if not drafted.candidate.verdict.answerable:
+            draft = self._refusal()
+            yield draft.text
+        else:
+            pieces: list[str] = []
+            shown = MarkerStream(len(drafted.plan.evidence))
+            for piece in self._answerer.stream(drafted.question, drafted.plan):
+                if not pieces:
+                    drafted.timings["first_token"] = round(
+                        (time.perf_counter() - drafted.started) * 1000, 1)
+                pieces.append(piece)
+                if text := shown.feed(piece):
+                    yield text
+            if text := shown.finish():
+                yield text
+            draft = Draft("".join(pieces), verbatim=self._answerer.verbatim)
+        yield self.finish(replace(drafted, draft=draft))
+
+    def draft(self, question: str, history: Sequence[Message] = ()) -> Drafted:
+        """The answerer's draft with what it was written from, before the support check
+        (calibration re-checks one draft under several thresholds)."""
+        drafted = self._prepare(question, history)
+        assert self._answerer is not None
+        draft = (self._refusal() if not drafted.candidate.verdict.answerable
+                 else self._answerer.answer(drafted.question, drafted.plan))
+        return replace(drafted, draft=draft)
+
+    def _prepare(self, question: str, history: Sequence[Message]) -> Drafted:
+        """The stages up to the plan: analyse, score, select, verify."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
 
@@ -156,7 +200,7 @@ class Assistant:
 
         question = self.check_question(question)
         self.warm_up()
-        assert self._answerer is not None and self._policy is not None
+        assert self._policy is not None
         t = time.perf_counter()
         analysed = analyse(question, self.condenser.condense(question, history))
         t = lap("analyse", t)
@@ -166,34 +210,25 @@ class Assistant:
         candidates = [consider(analysed, d, vectors, self._embeddings, self._policy)
                       for d in self._documents]
         chosen = choose(analysed, candidates)
-        t = lap("select", t)
-        plan = chosen.plan(main=chosen is candidates[0])
-        if not chosen.verdict.answerable:
-            draft = self._refusal()
-            yield draft.text
-        else:
-            pieces: list[str] = []
-            shown = MarkerStream(len(plan.evidence))
-            for piece in self._answerer.stream(question, plan):
-                if not pieces:
-                    timings["first_token"] = round((time.perf_counter() - started) * 1000, 1)
-                pieces.append(piece)
-                if text := shown.feed(piece):
-                    yield text
-            if text := shown.finish():
-                yield text
-            draft = Draft("".join(pieces), verbatim=self._answerer.verbatim)
-        t = lap("answer", t)
-        yield self._finish(question, analysed, chosen, plan, draft, timings, started)
+        lap("select", t)
+        return Drafted(question, analysed, chosen, chosen.plan(main=chosen is candidates[0]),
+                       None, timings, started)
 
-    def _finish(self, question: str, analysed: Question, chosen: Candidate, plan: Plan,
-                draft: Draft, timings: dict[str, float], started: float) -> Result:
+    def finish(self, drafted: Drafted, min_support: float | None = None) -> Result:
+        """Check, cite and time a draft; `min_support` overrides the support threshold."""
         t = time.perf_counter()
         assert self._answerer is not None and self._judge is not None
+        assert self._policy is not None and drafted.draft is not None
+        question, plan, chosen, draft = (drafted.question, drafted.plan, drafted.candidate,
+                                         drafted.draft)
+        timings = drafted.timings
+        timings["answer"] = round((t - drafted.started) * 1000 - sum(
+            v for k, v in timings.items() if k != "first_token"), 1)
         name = self._answerer.name
         if self.settings.support_check:
             draft, replaced = support_check.check(
-                draft, plan.evidence, self._judge, lambda: self._fallback.answer(question, plan))
+                draft, plan.evidence, self._judge, lambda: self._fallback.answer(question, plan),
+                self._policy.min_support if min_support is None else min_support)
             name = f"{name} → extractive" if replaced else name
         articles = self.articles
         text, citations = resolve(draft, plan.evidence, articles)
@@ -203,11 +238,11 @@ class Assistant:
             text, citations = resolve(draft, plan.evidence, articles)
         support = [] if refused or draft.verbatim else self._support(text, citations)
         timings["check"] = round((time.perf_counter() - t) * 1000, 1)
-        timings["total"] = round((time.perf_counter() - started) * 1000, 1)
-        answer = Answer(question, text, refused, citations, timings, support, name,
+        timings["total"] = round((time.perf_counter() - drafted.started) * 1000, 1)
+        answer = Answer(question, text, refused, citations, dict(timings), support, name,
                         premise_rejected=not refused and chosen.verdict.premise_rejected)
-        trace = Trace(analysed.query, (), chosen.ranked(), {
-            "intent": analysed.intent, "layout": plan.layout,
+        trace = Trace(drafted.analysed.query, (), chosen.ranked(), {
+            "intent": drafted.analysed.intent, "layout": plan.layout,
             "verdict": chosen.verdict.reason,
             "best": round(chosen.selection.best, 4), "foreign": list(chosen.foreign),
             "foreign_share": chosen.foreign_share,

@@ -18,7 +18,7 @@ _LEADING_MARKERS = re.compile(r"(^|(?<=[.!?]) )((?:\[\d{1,3}\])+) *([^\[]*[.!?])
 
 
 def check(draft: Draft, evidence: Sequence[Evidence], judge: Judge,
-          fallback: Callable[[], Draft]) -> tuple[Draft, bool]:
+          fallback: Callable[[], Draft], threshold: float = ENTAILED) -> tuple[Draft, bool]:
     """The checked draft, and whether the fallback replaced it.
 
     A sentence the model left uncited gets the evidence sentence that supports it, if
@@ -34,9 +34,9 @@ def check(draft: Draft, evidence: Sequence[Evidence], judge: Judge,
     scores = judge.entailment([(_premise(s.cites, evidence), s.claim) for s in claims])
     kept: list[Statement] = []
     for claim, score in zip(claims, scores, strict=True):
-        if score >= ENTAILED:
+        if score >= threshold:
             kept.append(claim)
-        elif not claim.cites and (n := _best_support(judge, claim.claim, evidence)):
+        elif not claim.cites and (n := _best_support(judge, claim.claim, evidence, threshold)):
             kept.append(Statement(claim.claim, (n,), f"{claim.text.rstrip()}{marker(n)}"))
     if [k.text for k in kept] == [c.text for c in claims]:
         return Draft(_markers_last(draft.text)), False
@@ -46,10 +46,11 @@ def check(draft: Draft, evidence: Sequence[Evidence], judge: Judge,
     return fallback(), True
 
 
-def _best_support(judge: Judge, claim: str, evidence: Sequence[Evidence]) -> int | None:
+def _best_support(judge: Judge, claim: str, evidence: Sequence[Evidence], threshold: float
+                  ) -> int | None:
     scores = judge.entailment([(e.text, claim) for e in evidence])
     best = max(range(len(scores)), key=scores.__getitem__, default=None)
-    return best + 1 if best is not None and scores[best] >= ENTAILED else None
+    return best + 1 if best is not None and scores[best] >= threshold else None
 
 
 def _markers_last(text: str) -> str:

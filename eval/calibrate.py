@@ -20,6 +20,7 @@ from assistant.chain import Assistant
 from eval.cases import Case
 
 FOREIGN_GRID = (0.34, 0.5, 0.67, 1.01)  # > this share of foreign focus words refuses
+SUPPORT_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)  # judge score a generated sentence needs
 
 
 def observe(assistant: Assistant, cases: Sequence[Case]) -> list[dict]:
@@ -64,11 +65,40 @@ def _accuracy(rows: Sequence[dict], cut: float, foreign: float) -> float:
     return right / len(rows)
 
 
+def fit_support(assistant: Assistant, cases: Sequence[Case]) -> tuple[float, float]:
+    """For a generating answerer: the support threshold whose checked answers pass most
+    calibration cases (ties: the middle), and that pass rate. The model runs once per
+    case; only the check is repeated per threshold."""
+    from eval.metrics import case_metrics
+
+    drafts = [(case, assistant.draft(case.question, list(case.history))) for case in cases]
+    rates = []
+    for threshold in SUPPORT_GRID:
+        passed = 0
+        for case, draft in drafts:
+            result = assistant.finish(draft, min_support=threshold)
+            passed += bool(case_metrics(case, result.answer, result.trace, assistant.article,
+                                        None, assistant.articles)["passed"])
+        rates.append((passed / len(drafts), threshold))
+    top = max(r for r, _ in rates)
+    good = [t for r, t in rates if r == top]
+    return good[len(good) // 2], top
+
+
 def write(policy: Policy, accuracy: float, cases: int, suite: str,
-          path: Path = CALIBRATION_FILE) -> Path:
+          path: Path = CALIBRATION_FILE, support: tuple[str, float] | None = None) -> Path:
+    """Save the fitted values; a refit of the refusal policy keeps a fitted `min_support`."""
+    try:
+        old = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        old = {}
     data = {"min_score": policy.min_score, "max_foreign": policy.max_foreign,
             "fitted_on": f"{suite}: calibrate split, {cases} cases",
-            "accuracy": round(accuracy, 4),
-            "fitted_at": time.strftime("%Y-%m-%d")}
+            "accuracy": round(accuracy, 4), "fitted_at": time.strftime("%Y-%m-%d")}
+    for key in ("min_support", "min_support_fitted_with"):
+        if key in old:
+            data[key] = old[key]
+    if support is not None:
+        data["min_support_fitted_with"], data["min_support"] = support
     path.write_text(json.dumps(data, indent=1) + "\n", "utf-8")
     return path

@@ -41,6 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cal = commands.add_parser("calibrate", help="fit the refusal thresholds on the "
                                                 "calibration split and save them")
     cal.add_argument("--data-dir", help="index folder")
+    cal.add_argument("--answerer", help="a generating answerer (endpoint, local[:MODEL]): "
+                                        "also fit the support check's threshold for it")
     cal.add_argument("--dry-run", action="store_true", help="print, do not save")
     init = commands.add_parser("init", help="start a case file for a document (a template "
                                             "to fill in; never invented gold)")
@@ -144,21 +146,27 @@ def _cell(value: object) -> str:
 
 def _calibrate(args: argparse.Namespace) -> int:
     from assistant.chain import Assistant
-    from eval.calibrate import fit, observe, write
+    from eval.calibrate import fit, fit_support, observe, write
     from eval.cases import load_cases
     from eval.suites import CALIBRATION_SUITE as suite
     from index.settings import load_settings
 
-    assistant = Assistant(load_settings(article=suite.article, data_dir=args.data_dir))
+    assistant = Assistant(load_settings(article=suite.article, data_dir=args.data_dir,
+                                        answerer=args.answerer))
     assistant.warm_up()
     cases = [c for c in load_cases(assistant.index.sentences, suite.cases,
                                    assistant.article.text) if c.split == "calibrate"]
     policy, accuracy = fit(observe(assistant, cases))
     print(f"fitted on {len(cases)} calibration cases of {suite.name}: min_score "
-          f"{policy.min_score}, max_foreign {policy.max_foreign} (accuracy "
-          f"{accuracy:.3f})")
+          f"{policy.min_score}, max_foreign {policy.max_foreign} (accuracy {accuracy:.3f})")
+    support = None
+    if not assistant.answerer.verbatim:
+        threshold, rate = fit_support(assistant.with_policy(policy), cases)
+        support = (assistant.answerer.name, threshold)
+        print(f"support check for {assistant.answerer.name}: min_support {threshold} "
+              f"(checked answers pass {rate:.3f} of the calibration cases)")
     if not args.dry_run:
-        print(f"saved: {write(policy, accuracy, len(cases), suite.name)}")
+        print(f"saved: {write(policy, accuracy, len(cases), suite.name, support=support)}")
     return 0
 
 

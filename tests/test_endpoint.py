@@ -223,3 +223,25 @@ def test_alce_is_not_reported_with_the_judge_the_answers_were_checked_with(assis
     extractive = run_suite(assistant, CoverageJudge(), cases, progress=False)
     assert extractive["meta"]["judged_metrics"].startswith("judged by coverage")
     assert extractive["aggregate"]["citation_recall"] is not None
+
+
+def test_calibrate_fits_the_support_threshold_for_a_generating_answerer(assistant):
+    """The support threshold is fitted on calibration cases, with the model run once per
+    case: a model that pads every answer with an unsupported sentence needs a threshold
+    that removes it."""
+    from eval.calibrate import SUPPORT_GRID, fit_support
+    from eval.cases import load_cases
+
+    def padded(messages):
+        sentences = numbered_sentences(messages)
+        return f"{sentences[1]} [1] Also the moon is made of cheese [1]." if sentences else (
+            "The article doesn't say.")
+
+    cases = [c for c in load_cases(assistant.index.sentences, text=assistant.article.text)
+             if c.id in ("fact-01", "fact-02", "fact-04")]
+    with FakeOpenAIServer(padded) as server:
+        generating = with_endpoint(assistant, server)
+        threshold, rate = fit_support(generating, cases)
+        asked = len(server.requests)
+    assert asked == len(cases)  # one generation per case, whatever the grid
+    assert threshold in SUPPORT_GRID and rate == 1.0

@@ -151,6 +151,19 @@ def test_min_support_zero_means_zero(tmp_path):
     assert load_policy(tmp_path / "missing.json").min_score == Policy().min_score
 
 
+def test_the_calibrated_values_are_the_ones_the_app_reads():
+    """A damaged or unreadable calibration file would silently fall back to defaults:
+    check the shipped one is read as written."""
+    import json
+
+    from assistant.answerability import CALIBRATION_FILE
+
+    data = json.loads(CALIBRATION_FILE.read_text("utf-8"))
+    policy = load_policy()
+    assert (policy.min_score, policy.max_foreign) == (data["min_score"], data["max_foreign"])
+    assert policy.min_support == data.get("min_support", Policy().min_support)
+
+
 def test_a_broken_policy_fails_the_refusal_tests(doc):
     """The refusal test above can fail: an open policy answers a question it must not."""
     candidate, _ = ask(doc, "How do I repair a bicycle chain?",
