@@ -49,6 +49,8 @@ _INTENTS: list[tuple[Intent, re.Pattern[str]]] = [
                           r"considers|call|calls|say|says)\b|\baccording to the (author|"
                           r"article)\b|\bshould\b")),
     ("list", re.compile(rf"^(what|which) (are|were)\b|^list\b|^name\b|"
+                        rf"^what (must|should|do|does|shall) (i|you|we|they|one) (\w+ )?"
+                        rf"(do|need to|have to)\b|"
                         rf"^(what|which) (\w+ )?{_KINDS}\b|\b(what|which) \w+ {_KINDS}\b")),
     ("definition", re.compile(r"^what (is|are|was|were) (a |an |the )?[\w“”\"' -]{1,40}\?*$|"
                               r"\bwhat does .{1,40} mean\b|\bdefin\w+\b|\bmeaning of\b")),
