@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import logging
 import os
 import re
@@ -19,7 +18,7 @@ from typing import Any
 
 from assistant.chain import Assistant, Result
 from assistant.citations import MARKER
-from assistant.history import parse_history
+from assistant.history import load_json, parse_history
 from assistant.types import Answer, Citation, Message
 from index.settings import load_settings
 from source.article import Article
@@ -182,10 +181,9 @@ def build_app(assistant: Assistant) -> Any:
     def ask(question: str, history_json: str = "[]") -> dict:
         """Same JSON as `python -m assistant ask --json`; {"error": …} for bad input."""
         try:
-            history = parse_history(json.loads(history_json or "[]"), "history_json")
+            history = parse_history(load_json(history_json or "[]", "history_json"),
+                                    "history_json")
             return assistant.ask(question, history).to_json()
-        except json.JSONDecodeError as exc:
-            return {"error": f"history_json is not valid JSON: {exc.msg}"}
         except AppError as exc:
             return {"error": str(exc)}
 

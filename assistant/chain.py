@@ -6,6 +6,7 @@ loads the embedding model and the indexes.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import unicodedata
@@ -26,6 +27,11 @@ from assistant.support import Judge, make_judge, statements
 from assistant.types import Answer, Citation, Draft, Message, Plan, Support, Trace
 from index.settings import Settings
 from index.store import Index
+
+# Terminal control sequences (colours, cursor moves, titles): dropped whole, not just
+# their ESC byte, so "\x1b[31mWho?" is "Who?", not "[31mWho?".
+_TERMINAL_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|"
+                               r"\x1b[@-Z\\-_]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +276,7 @@ class Assistant:
         """Normalise a question or raise `InputError` saying what is wrong with it."""
         if not isinstance(question, str):
             raise InputError("the question must be text")
-        question = unicodedata.normalize("NFC", question)
+        question = unicodedata.normalize("NFC", _TERMINAL_CONTROL.sub("", question))
         question = "".join(ch for ch in question
                            if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
         question = " ".join(question.split())

@@ -10,10 +10,16 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Iterator, Sequence
+from typing import BinaryIO, TextIO
 
-from assistant.history import InputError, parse_history, read_history_file
+from assistant.history import (
+    MAX_JSON_BYTES,
+    InputError,
+    load_json,
+    parse_history,
+    read_history_file,
+)
 from assistant.types import Answer, Message
 from index.settings import Settings, load_settings
 from source.errors import AppError, run_cli
@@ -87,29 +93,37 @@ def batch(assistant, path: str, out: TextIO) -> int:  # noqa: ANN001 - Assistant
     Exit status is 2 when any line failed, so scripts notice; every line still
     gets exactly one output line, in order.
     """
-    stream = sys.stdin if path == "-" else _open(path)
+    stream = sys.stdin.buffer if path == "-" else _open(path)
     failed = 0
     with stream:
-        for number, line in enumerate(stream, 1):
-            if not line.strip():
+        for number, raw in enumerate(_lines(stream), 1):
+            if not raw.strip():
                 continue
             try:
-                item = json.loads(line)
+                item = load_json(raw, f"line {number}")
                 if not isinstance(item, dict) or "question" not in item:
                     raise InputError('each line must be an object with "question"')
                 history = parse_history(item.get("history", []), f"line {number} history")
                 result = assistant.ask(item["question"], history).to_json()
-            except json.JSONDecodeError as exc:
-                result, failed = {"line": number, "error": f"not valid JSON: {exc.msg}"}, failed + 1
             except InputError as exc:
                 result, failed = {"line": number, "error": str(exc)}, failed + 1
             print(json.dumps(result, ensure_ascii=False), file=out, flush=True)
     return 2 if failed else 0
 
 
-def _open(path: str) -> TextIO:
+def _lines(stream: BinaryIO) -> Iterator[bytes]:
+    """Lines as bytes, each read at most MAX_JSON_BYTES + 1 at a time: a huge line is cut
+    (and reported as over the limit), never held whole, and the next line still runs."""
+    while line := stream.readline(MAX_JSON_BYTES + 1):
+        if len(line) > MAX_JSON_BYTES and not line.endswith(b"\n"):
+            while (rest := stream.readline(MAX_JSON_BYTES)) and not rest.endswith(b"\n"):
+                pass
+        yield line
+
+
+def _open(path: str) -> BinaryIO:
     try:
-        return open(path, encoding="utf-8")
+        return open(path, "rb")
     except OSError as exc:
         raise InputError(f"{path}: cannot read batch file: {exc.strerror}") from None
 

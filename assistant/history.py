@@ -12,10 +12,29 @@ from assistant.types import Message
 from source.errors import AppError
 
 MAX_TURNS = 50  # older turns are dropped: a follow-up refers to what was just said
+# Size limits, checked before any parsing or model work (README: Limits and guarantees).
+MAX_JSON_BYTES = 1_000_000  # a --history file, a --batch line, the web API's history_json
+MAX_MESSAGE_CHARS = 20_000  # one earlier message
 
 
 class InputError(AppError):
     """A question or history the app will not take, with what to fix."""
+
+
+def load_json(text: str | bytes, origin: str) -> object:
+    """JSON from a user, with its size limited before parsing and nesting that would
+    exhaust Python's recursion reported as an input error, not a crash."""
+    size = len(text.encode("utf-8") if isinstance(text, str) else text)
+    if size > MAX_JSON_BYTES:
+        raise InputError(f"{origin}: {size:,} bytes is over the {MAX_JSON_BYTES:,}-byte limit")
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise InputError(f"{origin}: JSON nested too deeply") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{origin}: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{origin}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
 
 
 def parse_history(data: object, origin: str = "history") -> list[Message]:
@@ -31,6 +50,9 @@ def parse_history(data: object, origin: str = "history") -> list[Message]:
             raise InputError(f"{origin}: message {i} has role {role!r}; use 'user' or 'assistant'")
         if not isinstance(content, str):
             raise InputError(f"{origin}: message {i} content must be a string")
+        if len(content) > MAX_MESSAGE_CHARS:
+            raise InputError(f"{origin}: message {i} is {len(content):,} characters; the "
+                             f"limit is {MAX_MESSAGE_CHARS:,}")
         out.append(Message(role=role, content=content))
     return out[-MAX_TURNS:]
 
@@ -38,16 +60,15 @@ def parse_history(data: object, origin: str = "history") -> list[Message]:
 def read_history_file(path: str | Path) -> list[Message]:
     path = Path(path)
     try:
-        data = json.loads(path.read_text("utf-8"))
+        if path.stat().st_size > MAX_JSON_BYTES:
+            raise InputError(f"{path}: {path.stat().st_size:,} bytes is over the "
+                             f"{MAX_JSON_BYTES:,}-byte limit")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such history file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: history file is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    return parse_history(data, str(path))
+    return parse_history(load_json(raw, str(path)), str(path))
 
 
 class Condenser(Protocol):

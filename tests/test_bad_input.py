@@ -93,3 +93,13 @@ def test_question_in_another_language_is_refused_not_answered_at_random(assistan
     answer = assistant.ask("Чому автор вважає, що Путін не порве з Китаєм?")
     assert answer.refused and answer.citations == [], answer.answer
     assert "doesn't say" in answer.answer
+
+
+def test_terminal_escape_sequences_are_dropped_whole():
+    """ESC alone was dropped before, leaving "[2J[31m" in the question (and a refusal)."""
+    from assistant.chain import Assistant
+    from index.settings import load_settings
+
+    check = Assistant(load_settings()).check_question
+    assert check("\x1b[2J\x1b[31mOn which island\x1b[0m did troops clash?\x1b]0;t\x07") == (
+        "On which island did troops clash?")

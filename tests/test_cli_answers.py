@@ -54,3 +54,32 @@ def test_batch_keeps_order_and_reports_bad_lines(assistant, shared_data_dir):
     assert results[2]["refused"] is True
     assert any("Arctic" in c["quote"] for c in results[3]["citations"])
     assert "empty" in results[4]["error"]
+
+
+def test_batch_survives_nested_oversized_and_invalid_utf8_lines(assistant, shared_data_dir,
+                                                               tmp_path):
+    """Each of these once stopped the whole batch with a traceback (RecursionError,
+    UnicodeDecodeError) or held a worker for minutes (a 5 MB line); now each is one error
+    object and the lines after it are answered."""
+    from assistant.history import MAX_JSON_BYTES
+
+    good = json.dumps({"question": "Who wrote the article?"}).encode()
+    lines = [
+        b"[" * 100_000 + b"]" * 100_000,  # nested too deeply for Python's parser
+        b'{"question": "caf\xe9?"}',  # Latin-1, not UTF-8
+        b'{"question": "' + b"x" * (MAX_JSON_BYTES + 10) + b'"}',  # over the limit
+        json.dumps({"question": "Who?", "history": [
+            {"role": "user", "content": "y" * 30_000}]}).encode(),  # one huge message
+        good,
+    ]
+    path = tmp_path / "batch.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    out = run_cli(["ask", "--batch", str(path)], shared_data_dir)
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    results = [json.loads(line) for line in out.stdout.strip().splitlines()]
+    assert [r.get("line") for r in results[:4]] == [1, 2, 3, 4]
+    assert "nested too deeply" in results[0]["error"]
+    assert "not UTF-8" in results[1]["error"]
+    assert "byte limit" in results[2]["error"]
+    assert "limit is 20,000" in results[3]["error"]
+    assert "Ihor Petrenko" in json.dumps(results[4]["citations"])

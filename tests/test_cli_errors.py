@@ -98,3 +98,16 @@ def test_status_json_is_one_object(tmp_path):
     out = subprocess.run([sys.executable, "-m", "index", "status", "--json"], env=env,
                          capture_output=True, text=True, timeout=60)
     assert json.loads(out.stdout)["state"] == "missing"
+
+
+@pytest.mark.parametrize(("content", "needle"), [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    (json.dumps([{"role": "user", "content": "z" * 30_000}]), "limit is 20,000"),
+    ("[" + " " * 1_100_000 + "]", "byte limit"),
+])
+def test_abusive_history_files_are_one_line_errors(tmp_path, capsys, content, needle):
+    history = tmp_path / "history.json"
+    history.write_text(content, encoding="utf-8")
+    assert main(["ask", "--data-dir", str(tmp_path), "--history", str(history), "Who?"]) == 2
+    assert_one_line_error(capsys.readouterr().err, needle)
+    assert not (tmp_path / "indexes").exists()  # refused before any work was done

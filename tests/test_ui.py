@@ -65,3 +65,14 @@ def test_build_app_without_launching(assistant):
     demo = ui.build_app(assistant)
     assert demo.title == "Ask the article"
     assert any(getattr(fn, "api_name", None) == "ask" for fn in demo.fns.values())
+
+
+def test_api_ask_turns_abusive_history_into_an_error_object(assistant):
+    """Nested JSON once raised RecursionError in the server; a 4.8 MB message held a
+    worker for minutes. Both are now refused before any work, as an error object."""
+    demo = ui.build_app(assistant)
+    ask = next(fn.fn for fn in demo.fns.values() if getattr(fn, "api_name", None) == "ask")
+    nested = ask("Who wrote it?", "[" * 100_000 + "]" * 100_000)
+    assert "nested too deeply" in nested["error"]
+    huge = ask("Who wrote it?", '[{"role": "user", "content": "' + "x" * 4_800_000 + '"}]')
+    assert "byte limit" in huge["error"]
