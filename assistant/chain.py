@@ -6,6 +6,7 @@ loads the embedding model and the indexes.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -27,6 +28,8 @@ from assistant.support import Judge, make_judge, statements
 from assistant.types import Answer, Citation, Draft, Message, Plan, Support, Trace
 from index.settings import Settings
 from index.store import Index
+
+log = logging.getLogger(__name__)
 
 # Terminal control sequences (colours, cursor moves, titles): dropped whole, not just
 # their ESC byte, so "\x1b[31mWho?" is "Who?", not "[31mWho?".
@@ -95,8 +98,12 @@ class Assistant:
         from index.store import BUILD_HINT, IndexMissingError, ensure_index, require_current
         from source.load import load_article
 
-        articles = [load_article(p) for p in [self.settings.article,
-                                              *library.paths(self.settings)]]
+        try:
+            added = library.paths(self.settings)
+        except library.LibraryError as exc:  # the main article must still answer
+            log.warning("%s; answering from the main article only", exc)
+            added = []
+        articles = [load_article(p) for p in [self.settings.article, *added]]
         if not self.settings.auto_build:  # fail before loading any model
             try:
                 for article in articles:

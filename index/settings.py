@@ -6,6 +6,7 @@ the assistant, the UI and the eval read the same object, so they cannot drift.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ATA_", frozen=True, extra="forbid")
 
     article: Path = Field(BUNDLED_ARTICLE, description="article file (.txt scraped page or .md)")
-    data_dir: Path = Field(Path(".ask-the-article"), description="where indexes live")
+    data_dir: Path = Field(default_factory=lambda: default_data_dir(),
+                           description="where indexes live (default: .ask-the-article in a "
+                                       "checkout, else the per-user data folder)")
     chroma_url: str | None = Field(None, description="Chroma server (chroma run) to keep "
                                                       "vectors in, instead of embedded files")
     embedding_model: str = Field("all-MiniLM-L6-v2", description="packaged model or local dir")
@@ -54,12 +57,27 @@ class Settings(BaseSettings):
     auto_build: bool = Field(True, description="build the index when missing or stale")
 
 
+def default_data_dir() -> Path:
+    """One place whatever the current folder: `.ask-the-article/` at the root of a source
+    checkout (where `make` and the README expect it), else the per-user data folder."""
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file() and os.access(root, os.W_OK):
+        return root / ".ask-the-article"
+    from platformdirs import user_data_path
+
+    return user_data_path("ask-the-article")
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Settings from env vars with non-None `overrides` (CLI flags) on top."""
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         first = exc.errors()[0]
         name = ".".join(str(p) for p in first["loc"]) or "settings"
         raise ConfigError(f"bad setting {name} (flag --{name.replace('_', '-')} or env "
                           f"ATA_{name.upper()}): {first['msg']}") from None
+    if settings.data_dir.exists() and not settings.data_dir.is_dir():
+        raise ConfigError(f"the data folder {settings.data_dir} is a file, not a folder; "
+                          "pass another with --data-dir or ATA_DATA_DIR")
+    return settings

@@ -111,3 +111,22 @@ def test_abusive_history_files_are_one_line_errors(tmp_path, capsys, content, ne
     assert main(["ask", "--data-dir", str(tmp_path), "--history", str(history), "Who?"]) == 2
     assert_one_line_error(capsys.readouterr().err, needle)
     assert not (tmp_path / "indexes").exists()  # refused before any work was done
+
+
+def test_a_data_folder_that_is_a_file_is_named_as_such(tmp_path, capsys):
+    plain = tmp_path / "data"
+    plain.write_text("not a folder", encoding="utf-8")
+    assert main(["ask", "--data-dir", str(plain), "Who?"]) == 2
+    assert_one_line_error(capsys.readouterr().err, f"the data folder {plain} is a file")
+
+
+def test_the_default_data_folder_is_one_place_whatever_the_current_folder(tmp_path):
+    """Run from a subfolder, the app once built a second index there (38 s)."""
+    code = "from index.settings import load_settings; print(load_settings().data_dir)"
+    env = {k: v for k, v in os.environ.items() if k != "ATA_DATA_DIR"}
+    here = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=60)
+    elsewhere = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                               cwd=tmp_path, env=env, timeout=60)
+    assert here.stdout == elsewhere.stdout and here.stdout.strip().endswith(".ask-the-article")
+    assert os.path.isabs(here.stdout.strip())

@@ -84,6 +84,21 @@ def test_the_main_article_stays_the_default_and_others_are_named(library, tmp_pa
         assert cli("index", ["remove", "licence"], data).returncode == 0
 
 
+def test_a_damaged_library_file_does_not_stop_the_main_article(library):
+    data, _ = library
+    listing = data / "library" / "library.json"
+    good = listing.read_text("utf-8")
+    listing.write_text("{not json", encoding="utf-8")
+    try:
+        out = cli("assistant", ["ask", "--json", "Who wrote the article?"], data)
+        assert out.returncode == 0, out.stderr
+        assert "Ihor Petrenko" in out.stdout
+        assert "answering from the main article only" in out.stderr
+        assert "library.json is damaged" in out.stderr
+    finally:
+        listing.write_text(good, encoding="utf-8")
+
+
 def test_list_shows_main_and_added_articles(library):
     data, _ = library
     out = cli("index", ["list"], data)
