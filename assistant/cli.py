@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     for flag, help_ in [("--article", "article file"), ("--data-dir", "index folder"),
                         ("--chroma-url", "Chroma server instead of embedded files"),
                         ("--embedding-model", "packaged embedding model or local dir"),
-                        ("--answerer", "answer backend: extractive, endpoint, local[:MODEL]"),
+                        ("--answerer", "answer backend: extractive, endpoint, local:MODEL.gguf"),
                         ("--llm-base-url", "OpenAI-compatible URL for --answerer endpoint"),
                         ("--llm-model", "model name the endpoint serves")]:
         common.add_argument(flag, help=f"{help_} (env ATA_{flag[2:].upper().replace('-', '_')})")

@@ -70,7 +70,7 @@ def adjust(question: Question, index: Index, doc: DocumentMap, scores: Scores,
         for i, stems in enumerate(lexicon.stems):
             paragraph_stems.setdefault(index.sentences[i].paragraph, set()).update(stems)
         for i, sentence in enumerate(index.sentences):
-            order = tokenize(sentence.text)
+            order = lexicon.tokens[i]
             r = _first(order, question.receiver)
             g = _first(order, question.giver)
             if g is not None and (r is None or g < r):

@@ -23,28 +23,41 @@ NEAR_NAME = 0.85  # a name needs a near synonym ("Holland"/"Netherlands"), not a
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
-    """Per-index word statistics, computed once when the index opens."""
+    """Per-index word statistics, computed once when the index opens, so a question costs
+    a few array additions, not a pass over every sentence in Python."""
 
-    stems: tuple[frozenset[str], ...]  # per sentence
-    context: tuple[frozenset[str], ...]  # per sentence: stems of its heading / lead-in
+    tokens: tuple[tuple[str, ...], ...]  # per sentence, its stems in order (for direction)
+    stems: tuple[frozenset[str], ...]  # per sentence, its content stems
     idf: dict[str, float]
-    vocabulary: frozenset[str]  # every stem the document uses
+    rarest: float  # the largest IDF: the weight of a term the document never uses
+    own: dict[str, np.ndarray]  # stem -> the sentences that use it
+    near: dict[str, np.ndarray]  # stem -> the sentences whose heading / lead-in uses it
+    vocabulary: frozenset[str]  # every content stem the document uses
 
     @classmethod
     def of(cls, index: Index) -> Lexicon:
-        stems = [frozenset(tokenize(s.text)) - STOP for s in index.sentences]
+        tokens = [tuple(tokenize(s.text)) for s in index.sentences]
+        stems = [frozenset(t) - STOP for t in tokens]
         ctx = [frozenset(tokenize(t)) - STOP - own
                for t, own in zip(context_text(index.article, index.sentences), stems,
                                  strict=True)]
         df = Counter(t for s in stems for t in s)
         n = max(len(stems), 1)
         idf = {t: math.log(1 + n / c) for t, c in df.items()}
-        return cls(tuple(stems), tuple(ctx), idf, frozenset(df) | frozenset(tokenize(
-            index.article.text)))
+        return cls(tuple(tokens), tuple(stems), idf, max(idf.values(), default=1.0),
+                   _postings(stems), _postings(ctx), frozenset(df))
 
     def weight(self, term: str) -> float:
         """IDF; a term the document never uses weighs as much as its rarest one."""
-        return self.idf.get(term, max(self.idf.values(), default=1.0))
+        return self.idf.get(term, self.rarest)
+
+
+def _postings(per_sentence: list[frozenset[str]]) -> dict[str, np.ndarray]:
+    ids: dict[str, list[int]] = {}
+    for i, terms in enumerate(per_sentence):
+        for t in terms:
+            ids.setdefault(t, []).append(i)
+    return {t: np.asarray(v, dtype=np.int64) for t, v in ids.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +71,15 @@ def score(question: Question, index: Index, lexicon: Lexicon, query_vector: np.n
           ) -> Scores:
     vectors = index.vectors
     dense = 0.5 * (vectors.plain @ query_vector + vectors.context @ query_vector)
-    lexical = np.zeros(len(index.sentences), dtype=np.float32)
+    got = np.zeros(len(index.sentences), dtype=np.float64)
     total = sum(lexicon.weight(t) for t in question.focus)
-    if total:
-        for i, (own, ctx) in enumerate(zip(lexicon.stems, lexicon.context, strict=True)):
-            got = sum(lexicon.weight(t) * (1.0 if t in own else 0.5 if t in ctx else 0.0)
-                      for t in question.focus)
-            lexical[i] = got / total
+    for term in question.focus:  # the sentence itself counts fully, its heading half
+        weight = lexicon.weight(term)
+        if (own := lexicon.own.get(term)) is not None:
+            got[own] += weight
+        if (near := lexicon.near.get(term)) is not None:
+            got[near] += 0.5 * weight
+    lexical = (got / total if total else got).astype(np.float32)
     return Scores(dense, lexical, dense + LEXICAL_WEIGHT * lexical)
 
 

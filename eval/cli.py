@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cal = commands.add_parser("calibrate", help="fit the refusal thresholds on the "
                                                 "calibration split and save them")
     cal.add_argument("--data-dir", help="index folder")
-    cal.add_argument("--answerer", help="a generating answerer (endpoint, local[:MODEL]): "
+    cal.add_argument("--answerer", help="a generating answerer (endpoint, local:MODEL.gguf): "
                                         "also fit the support check's threshold for it")
     cal.add_argument("--dry-run", action="store_true", help="print, do not save")
     init = commands.add_parser("init", help="start a case file for a document (a template "

@@ -34,7 +34,7 @@ class Settings(BaseSettings):
                                                       "vectors in, instead of embedded files")
     embedding_model: str = Field("all-MiniLM-L6-v2", description="packaged model or local dir")
     answerer: str = Field("extractive", description="answer backend: extractive, endpoint, "
-                                                     "or local[:MODEL]")
+                                                     "or local:/path/to/model.gguf")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible URL for the "
                                                         "endpoint answerer")
     llm_model: str | None = Field(None, description="model name the endpoint serves")

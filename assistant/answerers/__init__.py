@@ -38,4 +38,4 @@ def make_answerer(settings: Settings) -> Answerer:
 
         return local_answerer(settings, model)
     raise ConfigError(f"unknown answerer {settings.answerer!r}; use: extractive, endpoint, "
-                      "local[:MODEL]")
+                      "local:/path/to/model.gguf")
