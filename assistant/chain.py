@@ -254,7 +254,7 @@ class Assistant:
         timings["total"] = round((time.perf_counter() - drafted.started) * 1000, 1)
         answer = Answer(question, text, refused, citations, dict(timings), support, name,
                         premise_rejected=not refused and chosen.verdict.premise_rejected)
-        trace = Trace(drafted.analysed.query, (), chosen.ranked(), {
+        trace = Trace(drafted.analysed.query, chosen.ranked(), {
             "intent": drafted.analysed.intent, "layout": plan.layout,
             "verdict": chosen.verdict.reason,
             "best": round(chosen.selection.best, 4), "foreign": list(chosen.foreign),

@@ -155,21 +155,16 @@ def _unit_selection(unit: Unit, doc: DocumentMap, s: np.ndarray) -> Selection:
         # A label ("Raise prices.") names the item; the sentence after it says it.
         take = item[:2] if doc.roles[first] == "label" and len(item) > 1 else item[:1]
         groups.append(tuple(take))
-    # The intro sentence that best matches the question frames the list.
     # The intro's last sentence frames the items; the intro sentence that best matches the
     # question states what they back; a lead-in too short to say anything ("This could:")
     # is left to the sentence before it.
     lead: set[int] = set()
     if unit.intro:
         lead.add(max(unit.intro, key=lambda i: s[i]))
-        if len(_sentence(unit.intro[-1], doc).split()) >= MIN_LEAD_WORDS or len(lead) == 0:
+        if len(doc.texts[unit.intro[-1]].split()) >= MIN_LEAD_WORDS:
             lead.add(unit.intro[-1])
     best = max(float(s[i]) for i in unit.members)
     return Selection(tuple(groups), "list", tuple(sorted(lead)), best, s)
-
-
-def _sentence(i: int, doc: DocumentMap) -> str:
-    return doc.texts[i]
 
 
 def _section(question: Question, doc: DocumentMap, scores: Scores, s: np.ndarray,

@@ -75,7 +75,6 @@ class Trace:
     """How an answer was found: for the UI's disclosure and for debugging."""
 
     standalone_query: str
-    windows: Sequence[dict] = ()
     evidence: Sequence[Evidence] = ()  # the chosen document's best sentences, best first
     decision: dict = field(default_factory=dict)  # layout, verdict reason, best score
 

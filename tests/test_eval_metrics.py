@@ -66,7 +66,7 @@ def test_refusal_has_no_citation_scores():
 def test_retrieval_recall_and_mrr():
     case = Case("c", "fact", "q", True, ("s",), gold_sentence_ids=(7, 9))
     ev = [Evidence(i, "t", 0, 1, None, "paragraph", 1.0) for i in (3, 7, 5, 1, 9)]
-    got = retrieval_scores(case, Trace("q", (), ev))
+    got = retrieval_scores(case, Trace("q", ev))
     assert got["recall@1"] == 0.0 and got["recall@3"] == 0.5 and got["recall@5"] == 1.0
     assert got["mrr"] == 0.5
 
@@ -111,7 +111,7 @@ def test_metrics_with_an_added_article():
     case = Case("c", "fact", "q", True, ("s",), gold_sentence_ids=(7,))
     ev = [Evidence(7, "t", 0, 1, None, "paragraph", 1.0, "other"),
           Evidence(7, "t", 0, 1, None, "paragraph", 0.9, "main")]
-    got = retrieval_scores(case, Trace("q", (), ev), "main")
+    got = retrieval_scores(case, Trace("q", ev), "main")
     assert got["recall@1"] == 0.0 and got["mrr"] == 0.5
 
 
