@@ -102,7 +102,7 @@ def select(question: Question, index: Index, doc: DocumentMap, scores: Scores,
         if unit is not None:
             return _unit_selection(unit, doc, s)
     if question.intent in _UNIT_INTENTS or question.intent == "stance":
-        section = _section(question, doc, scores, s, best)
+        section = _section(doc, scores, s, best)
         if section is not None:
             return section
     groups = [(best,)]
@@ -167,7 +167,7 @@ def _unit_selection(unit: Unit, doc: DocumentMap, s: np.ndarray) -> Selection:
     return Selection(tuple(groups), "list", tuple(sorted(lead)), best, s)
 
 
-def _section(question: Question, doc: DocumentMap, scores: Scores, s: np.ndarray,
+def _section(doc: DocumentMap, scores: Scores, s: np.ndarray,
              best: int) -> Selection | None:
     """A heading that matches the question better than any sentence under it: the
     question is about the section, so its paragraphs' opening sentences answer."""
