@@ -26,12 +26,19 @@ from source.errors import AppError
 
 log = logging.getLogger("ui")
 
-EXAMPLES = [
-    "Why does the author think Putin won't break with China?",
-    "On which island did Soviet and Chinese troops clash?",
-    "What are the risks for Europe?",
-    "Who is the main beneficiary of a rapprochement?",
-]
+def example_questions(article: Any, limit: int = 4) -> list[str]:
+    """Questions any article invites, from its own structure: its thesis, its headings
+    (a heading that is a question is asked as it is), and a summary."""
+    out = ["What is the main thesis?"]
+    for heading in article.headings:
+        text = " ".join(heading.split()).rstrip(":.")
+        out.append(text if text.endswith("?") else f"What does the article say about "
+                                                     f"“{text}”?")
+        if len(out) >= limit - 1:
+            break
+    out.append("Summarize the article in 3 points")
+    return out[:limit]
+
 # Every character HTML or Markdown gives a meaning to, as a numeric entity: inert in both.
 _INERT = {ord(ch): f"&#{ord(ch)};" for ch in "&<>\"'\\`*_{}[]()#+-.!|~=$:"}
 
@@ -197,7 +204,7 @@ def build_app(assistant: Assistant) -> Any:
                 box = gr.Textbox(placeholder="Ask about the article and press Enter",
                                  show_label=False, elem_id="ata-question", max_lines=4)
                 with gr.Row():
-                    gr.Examples(EXAMPLES, inputs=box, label="Examples")
+                    gr.Examples(example_questions(article), inputs=box, label="Examples")
                     clear_btn = gr.Button("Clear", variant="secondary", scale=0)
                 with gr.Accordion("How this answer was found", open=False):
                     trace = gr.HTML(elem_id="ata-trace")

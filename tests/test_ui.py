@@ -76,3 +76,14 @@ def test_api_ask_turns_abusive_history_into_an_error_object(assistant):
     assert "nested too deeply" in nested["error"]
     huge = ask("Who wrote it?", '[{"role": "user", "content": "' + "x" * 4_800_000 + '"}]')
     assert "byte limit" in huge["error"]
+
+
+def test_example_questions_come_from_the_article_itself():
+    from source import parse_article
+    from source.markdown import read_markdown
+
+    doc = parse_article(b"# Bees\n\nText.\n\n## Why Do Hives Fail?\n\nMore.\n\n## Honey\n\nEnd.",
+                        "bees", read_markdown)
+    assert ui.example_questions(doc) == [
+        "What is the main thesis?", "Why Do Hives Fail?",
+        "What does the article say about “Honey”?", "Summarize the article in 3 points"]
