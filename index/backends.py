@@ -7,6 +7,7 @@ server, each build's vectors are a collection named after its folder.
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from pathlib import Path
 from typing import Protocol
@@ -21,6 +22,7 @@ from index.settings import ConfigError, Settings
 from source.article import Article
 from source.errors import AppError
 
+log = logging.getLogger(__name__)
 _CHROMA = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
 
@@ -93,8 +95,8 @@ class ServerBackend:
     def drop(self, build: Path) -> None:
         try:
             self.client.delete_collection(collection_name(build))
-        except Exception:  # already gone, or the server is down: nothing to free then
-            pass
+        except Exception as exc:  # already gone, or the server is down: nothing to free now
+            log.info("could not drop collection %s: %s", collection_name(build), exc)
 
 
 def collection_name(build: Path) -> str:

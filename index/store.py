@@ -47,6 +47,10 @@ class IndexCorruptError(AppError):
     """An index folder exists but cannot be read as the index it claims to be."""
 
 
+class IndexUnreadableError(AppError):
+    """The index cannot be read for a reason a rebuild would not fix (permissions, disk)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Manifest:
     """What an index was built from; any difference from the wanted one means rebuild."""
@@ -130,9 +134,12 @@ def open_index(settings: Settings, article: Article, embeddings: Embeddings) -> 
         count = vectorstore._collection.count()
     except StoreUnavailableError:
         raise  # a rebuild could not reach the server either
+    except OSError as exc:  # permissions, a full or failing disk: rebuilding would not help
+        raise IndexUnreadableError(
+            f"cannot read the index in {current.resolve()}: {exc.strerror or exc}") from exc
     except Exception as exc:  # Chroma raises many types for a damaged store
         raise IndexCorruptError(
-            f"cannot read the Chroma store in {current.resolve()}: {exc}") from None
+            f"cannot read the Chroma store in {current.resolve()}: {exc}") from exc
     if {k: meta.get(k) for k in wanted.key()} != wanted.key() or count != manifest.windows:
         raise IndexCorruptError(f"Chroma store in {current.resolve()} does not match its "
                                 "manifest")

@@ -108,3 +108,23 @@ def test_previous_build_kept_while_new_one_serves(settings, article, fake_embedd
     second = build_index(settings, article, fake_embeddings)
     third = build_index(settings, article, fake_embeddings)
     assert second.path.exists() and third.path.exists() and not first.path.exists()
+
+
+def test_an_os_error_opening_the_store_is_reported_not_rebuilt(settings, article,
+                                                                fake_embeddings, monkeypatch):
+    """Any exception while opening once became a silent full rebuild; a permission or disk
+    error is now one error with its cause, and the index in service is left alone."""
+    from index import store
+    from index.store import IndexUnreadableError
+
+    built = build_index(settings, article, fake_embeddings, progress=False)
+
+    class Unreadable:
+        def open(self, *args, **kwargs):
+            raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(store, "make_backend", lambda _settings: Unreadable())
+    with pytest.raises(IndexUnreadableError, match="Permission denied"):
+        ensure_index(settings, article, fake_embeddings)
+    builds = sorted(p.name for p in article_dir(settings, article).glob("build-*"))
+    assert builds == [built.path.name]  # nothing was rebuilt
