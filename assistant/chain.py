@@ -174,6 +174,7 @@ class Assistant:
         """Yield the answer's text as it is written, then the finished `Result` last."""
         drafted = self._prepare(question, history)
         assert self._answerer is not None
+        started = time.perf_counter()
         if not drafted.candidate.verdict.answerable:
             draft = self._refusal()
             yield draft.text
@@ -182,14 +183,14 @@ class Assistant:
             shown = MarkerStream(len(drafted.plan.evidence))
             for piece in self._answerer.stream(drafted.question, drafted.plan):
                 if not pieces:
-                    drafted.timings["first_token"] = round(
-                        (time.perf_counter() - drafted.started) * 1000, 1)
+                    drafted.timings["first_token"] = _ms_since(drafted.started)
                 pieces.append(piece)
                 if text := shown.feed(piece):
                     yield text
             if text := shown.finish():
                 yield text
             draft = Draft("".join(pieces), verbatim=self._answerer.verbatim)
+        drafted.timings["answer"] = _ms_since(started)
         yield self.finish(replace(drafted, draft=draft))
 
     def draft(self, question: str, history: Sequence[Message] = ()) -> Drafted:
@@ -197,8 +198,10 @@ class Assistant:
         (calibration re-checks one draft under several thresholds)."""
         drafted = self._prepare(question, history)
         assert self._answerer is not None
+        started = time.perf_counter()
         draft = (self._refusal() if not drafted.candidate.verdict.answerable
                  else self._answerer.answer(drafted.question, drafted.plan))
+        drafted.timings["answer"] = _ms_since(started)
         return replace(drafted, draft=draft)
 
     def _prepare(self, question: str, history: Sequence[Message]) -> Drafted:
@@ -207,9 +210,8 @@ class Assistant:
         timings: dict[str, float] = {}
 
         def lap(name: str, since: float) -> float:
-            now = time.perf_counter()
-            timings[name] = round((now - since) * 1000, 1)
-            return now
+            timings[name] = _ms_since(since)
+            return time.perf_counter()
 
         question = self.check_question(question)
         self.warm_up()
@@ -234,9 +236,7 @@ class Assistant:
         assert self._policy is not None and drafted.draft is not None
         question, plan, chosen, draft = (drafted.question, drafted.plan, drafted.candidate,
                                          drafted.draft)
-        timings = drafted.timings
-        timings["answer"] = round((t - drafted.started) * 1000 - sum(
-            v for k, v in timings.items() if k != "first_token"), 1)
+        timings = dict(drafted.timings)  # one draft may be finished more than once
         name = self._answerer.name
         if self.settings.support_check:
             draft, replaced = support_check.check(
@@ -250,9 +250,9 @@ class Assistant:
             draft = self._refusal()
             text, citations = resolve(draft, plan.evidence, articles)
         support = [] if refused or draft.verbatim else self._support(text, citations)
-        timings["check"] = round((time.perf_counter() - t) * 1000, 1)
-        timings["total"] = round((time.perf_counter() - drafted.started) * 1000, 1)
-        answer = Answer(question, text, refused, citations, dict(timings), support, name,
+        timings["check"] = _ms_since(t)
+        timings["total"] = _ms_since(drafted.started)
+        answer = Answer(question, text, refused, citations, timings, support, name,
                         premise_rejected=not refused and chosen.verdict.premise_rejected)
         trace = Trace(drafted.analysed.query, chosen.ranked(), {
             "intent": drafted.analysed.intent, "layout": plan.layout,
@@ -296,3 +296,7 @@ class Assistant:
         if not any(ch.isalnum() for ch in question):
             raise InputError("the question has no words in it; ask something about the article")
         return question
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)

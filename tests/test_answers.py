@@ -133,3 +133,15 @@ def test_json_shape(assistant):
     assert data["answerer"] == "extractive"
     # Extractive claims are the quotes themselves: nothing for the support check to score.
     assert data["support"] == []
+
+
+def test_finishing_one_draft_twice_keeps_its_timings(assistant):
+    """Calibration checks one draft under several thresholds: each finish reports the same
+    answer time and leaves the draft's own timings as they were."""
+    drafted = assistant.draft("Who wrote the article?")
+    before = dict(drafted.timings)
+    first = assistant.finish(drafted, min_support=0.3).answer.timings_ms
+    second = assistant.finish(drafted, min_support=0.7).answer.timings_ms
+    assert drafted.timings == before
+    assert first["answer"] == second["answer"] == before["answer"] >= 0
+    assert {"check", "total"} <= set(first) and "check" not in before
