@@ -61,7 +61,7 @@ def verdict(question: Question, selection: Selection, foreign: list[str], policy
         return Verdict(False, "no evidence")
     if question.intent == "document":
         return Verdict(True, "document-level")
-    names = {n.lower().removesuffix("'s").removesuffix("’s") for n in question.names}
+    names = {n.lower() for n in question.names}
     foreign_names = [w for w in foreign if w.lower() in names]
     if foreign_names:
         return Verdict(False, f"names the document never uses: {', '.join(foreign_names)}")

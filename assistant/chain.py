@@ -146,18 +146,19 @@ class Assistant:
     def with_answerer(self, answerer: Answerer, settings: Settings | None = None
                       ) -> Assistant:
         """The same indexes and settings with another answerer (for side-by-side runs)."""
-        self.warm_up()
-        return Assistant(settings or self.settings,
-                         index=[d.index for d in self._documents], answerer=answerer,
-                         condenser=self.condenser, judge=self._judge,
-                         policy=self._policy).warm_up()
+        return self._sibling(answerer=answerer, settings=settings)
 
     def with_policy(self, policy: Policy) -> Assistant:
         """The same indexes and answerer under another refusal policy (for calibration)."""
+        return self._sibling(policy=policy)
+
+    def _sibling(self, *, answerer: Answerer | None = None, settings: Settings | None = None,
+                 policy: Policy | None = None) -> Assistant:
+        """A warm assistant sharing this one's indexes, with the given parts replaced."""
         self.warm_up()
-        return Assistant(self.settings, index=[d.index for d in self._documents],
-                         answerer=self._answerer, condenser=self.condenser,
-                         judge=self._judge, policy=policy).warm_up()
+        return Assistant(settings or self.settings, index=[d.index for d in self._documents],
+                         answerer=answerer or self._answerer, condenser=self.condenser,
+                         judge=self._judge, policy=policy or self._policy).warm_up()
 
     # -- asking ------------------------------------------------------------------
     def run(self, question: str, history: Sequence[Message] = ()) -> Result:

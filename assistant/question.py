@@ -89,7 +89,7 @@ class Question:
     receiver: tuple[str, ...] = ()  # stems of who gets something, for direction
     giver: tuple[str, ...] = ()
     premise: str | None = None  # what a "why does the author believe …" takes for granted
-    names: tuple[str, ...] = ()  # capitalised words inside the question (proper nouns)
+    names: tuple[str, ...] = ()  # capitalised words inside the question, no possessive 's
     own_focus: tuple[str, ...] = ()  # content stems of the question as asked (follow-ups)
 
 
@@ -111,7 +111,7 @@ def analyse(text: str, query: str | None = None) -> Question:
         receiver, giver = _content(m["a"]), _content(m["b"])
     premise = m["premise"] if (m := _PREMISE.match(low)) else None
     names = tuple(dict.fromkeys(  # capitalised, but not because a sentence starts there
-        w for part in re.split(r"[.!?:;]\s+", text)
+        w.removesuffix("'s").removesuffix("’s") for part in re.split(r"[.!?:;]\s+", text)
         for i, w in enumerate(re.findall(r"[\w'’-]+", part))
         if i > 0 and w[0].isupper() and (not w.isupper() or len(w) > 1)))
     return Question(text, query, intent, _content(query), document, count, receiver, giver,

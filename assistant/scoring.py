@@ -108,7 +108,7 @@ def foreign_terms(question: Question, index: Index, lexicon: Lexicon,
                        dtype=np.float32)
     asked /= np.maximum(np.linalg.norm(asked, axis=1, keepdims=True), 1e-12)
     nearest = (asked @ vocab.T).max(axis=1)
-    names = {n.lower().removesuffix("'s").removesuffix("’s") for n in question.names}
+    names = {n.lower() for n in question.names}
     return [w for (_, w), near in zip(missing, nearest, strict=True)
             if near < (NEAR_NAME if w.lower() in names else NEAR_WORD)]
 
