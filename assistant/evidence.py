@@ -36,6 +36,10 @@ _TIME = re.compile(r"\b(1[5-9]\d\d|20\d\d|\d{1,2}(st|nd|rd|th)|january|february|
 _UNIT_INTENTS = frozenset({"why", "list", "how"})
 _RECEIVING = frozenset(tokenize("receives gets gains obtains acquires benefits earns wins"))
 _SINGLE_INTENTS = frozenset({"number", "when", "who", "definition"})
+_JUDGING_INTENTS = frozenset({"yesno", "stance"})  # asks what the author makes of something
+# A sentence that opens by turning against what came before: the author's verdict on it.
+_TURNING = re.compile(r"^(however|but|yet|still|nevertheless|nonetheless|in reality|"
+                      r"in fact|in practice)\b", re.IGNORECASE)
 # Discourse markers that open a conclusion: general English, not any one document's.
 _CONCLUDING = re.compile(r"^(thus|so|therefore|hence|in reality|in short|in sum|overall|"
                          r"ultimately|in conclusion|all this|this means|the bottom line)\b",
@@ -99,6 +103,10 @@ def select(question: Question, index: Index, doc: DocumentMap, scores: Scores,
     best = ranked[0]
     if question.intent not in _SINGLE_INTENTS:
         unit = _unit_for(question, doc, s, best) or _introduced_unit(doc, scores, s, best)
+        if unit is not None and question.intent in _JUDGING_INTENTS:
+            verdict = _verdict(doc, unit)
+            if verdict is not None:
+                return Selection(((verdict,),), "quote", (), float(s[best]), s)
         if unit is not None:
             return _unit_selection(unit, doc, s)
     if question.intent in _UNIT_INTENTS or question.intent == "stance":
@@ -135,6 +143,15 @@ def _unit_for(question: Question, doc: DocumentMap, s: np.ndarray, best: int
         if question.intent in _UNIT_INTENTS and intro >= s[best] - UNIT_MARGIN:
             return unit
     return None
+
+
+def _verdict(doc: DocumentMap, unit: Unit) -> int | None:
+    """The sentence right after a unit, when it turns against it ("However, these benefits
+    are short-lived."): a yes/no or stance question about the unit is answered by it."""
+    after = max(unit.members) + 1
+    if after >= len(doc.roles) or doc.roles[after] != "content":
+        return None
+    return after if _TURNING.match(doc.texts[after]) else None
 
 
 def _introduced_unit(doc: DocumentMap, scores: Scores, s: np.ndarray, best: int

@@ -169,3 +169,27 @@ def test_a_broken_policy_fails_the_refusal_tests(doc):
     candidate, _ = ask(doc, "How do I repair a bicycle chain?",
                        Policy(min_score=-math.inf, max_foreign=math.inf))
     assert candidate.verdict.answerable
+
+
+MARKET = """# Selling Honey
+
+## Gains
+
+Selling honey could help a keeper in many ways. It could:
+
+- pay for new hives and frames;
+- bring local buyers to the garden.
+
+However, these gains are small and seasonal. Most keepers sell at a loss.
+"""
+
+
+def test_a_judging_question_gets_the_authors_verdict_on_a_list():
+    """'Does the author think …?' about a list the next sentence turns against ("However,
+    these gains are small"): the verdict answers, not the list it judges."""
+    market = Document(fake_index(MARKET), *_prepared(fake_index(MARKET)))
+    _, text = ask(market, "Does the author think selling honey helps a keeper?")
+    assert "However, these gains are small and seasonal." in text
+    assert "pay for new hives" not in text
+    _, listed = ask(market, "What could selling honey do for a keeper?")
+    assert "pay for new hives" in listed and "local buyers" in listed
