@@ -5,7 +5,9 @@ focus terms (IDF-weighted share found in the sentence or its heading)."""
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,7 +15,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.question import Question
 from assistant.terms import STOP, tokenize
-from index.segment import context_text
+from index.segment import Segment, context_text
 from index.store import Index
 
 LEXICAL_WEIGHT = 0.3  # how much a full focus-term match adds to a cosine similarity
@@ -41,6 +43,7 @@ class Lexicon:
         ctx = [frozenset(tokenize(t)) - STOP - own
                for t, own in zip(context_text(index.article, index.sentences), stems,
                                  strict=True)]
+        stems = [own | _referent(index.sentences, i) for i, own in enumerate(stems)]
         df = Counter(t for s in stems for t in s)
         n = max(len(stems), 1)
         idf = {t: math.log(1 + n / c) for t, c in df.items()}
@@ -50,6 +53,22 @@ class Lexicon:
     def weight(self, term: str) -> float:
         """IDF; a term the document never uses weighs as much as its rarest one."""
         return self.idf.get(term, self.rarest)
+
+
+_PRONOUN = re.compile(r"^(he|she|they|his|her|their)\b", re.IGNORECASE)
+_NAME = re.compile(r"(?<=[\s(“\"'])[A-Z][\w'’-]+")
+
+
+def _referent(sentences: Sequence[Segment], i: int) -> frozenset[str]:
+    """A sentence that opens with a personal pronoun ("He will: …") is about whoever the
+    sentence before it in the paragraph names: it matches a question by that name."""
+    if i == 0 or not _PRONOUN.match(sentences[i].text):
+        return frozenset()
+    before = sentences[i - 1]
+    if before.paragraph != sentences[i].paragraph:
+        return frozenset()
+    return frozenset(t for name in _NAME.findall(" " + before.text)
+                     for t in tokenize(name)) - STOP
 
 
 def _postings(per_sentence: list[frozenset[str]]) -> dict[str, np.ndarray]:

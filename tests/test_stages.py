@@ -193,3 +193,20 @@ def test_a_judging_question_gets_the_authors_verdict_on_a_list():
     assert "pay for new hives" not in text
     _, listed = ask(market, "What could selling honey do for a keeper?")
     assert "pay for new hives" in listed and "local buyers" in listed
+
+
+def test_a_sentence_opening_with_a_pronoun_is_about_the_name_before_it():
+    """'The main buyer is Anna. She takes …': a question about Anna finds the second
+    sentence by her name, which only the sentence before it says."""
+    from assistant.scoring import Lexicon
+    from assistant.terms import tokenize
+
+    index = fake_index("# Buyers\n\nThe main buyer is Anna. She takes the spring honey and "
+                       "the wax.\n\nThey pay in cash. Tom sells wax.\n")
+    lexicon = Lexicon.of(index)
+    text = {s.id: s.text for s in index.sentences}
+    anna = tokenize("Anna")[0]
+    assert {text[int(i)] for i in lexicon.own[anna]} == {
+        "The main buyer is Anna.", "She takes the spring honey and the wax."}
+    # only within the paragraph, and only for a pronoun opening
+    assert all(not text[int(i)].startswith(("They", "Tom")) for i in lexicon.own[anna])
