@@ -71,7 +71,8 @@ def verdict(question: Question, selection: Selection, foreign: list[str], policy
         return Verdict(False, f"best evidence {selection.best:.3f} < {policy.min_score:.3f}")
     if question.intent == "number" and not _new_number(question.text, evidence_text):
         return Verdict(False, "asks for a number the evidence lacks")
-    if question.premise and _contradicts(question.premise, evidence_text):
+    if question.premise and (_contradicts(question.premise, evidence_text)
+                             or _swapped(question.premise, question.names, evidence_text)):
         return Verdict(True, "premise contradicted", premise_rejected=True)
     return Verdict(True, "answerable")
 
@@ -84,6 +85,24 @@ def _new_number(question: str, evidence: str) -> bool:
     asked about is no answer to "how much")."""
     asked = {m.group().lower() for m in _NUMBER.finditer(question)}
     return any(m.group().lower() not in asked for m in _NUMBER.finditer(evidence))
+
+
+def _swapped(premise: str, names: tuple[str, ...], evidence: str) -> bool:
+    """The evidence says of another name what the premise says of its subject ("X is
+    unreliable" asked, "Y is unreliable" written): the roles are reversed."""
+    named = [n for n in (tuple(tokenize(n)) for n in names) if n and set(n) <= set(
+        tokenize(premise))]
+    if len(named) < 2:
+        return False
+    name_stems = {t for n in named for t in n}
+    words = set(tokenize(premise)) - STOP - name_stems
+    if not words:
+        return False
+    related = [set(tokenize(s)) for s in re.split(r"(?<=[.!?;:])\s+", evidence)]
+    related = [s for s in related if len(words & s) >= max(1, len(words) // 3)]
+    subject, others = set(named[0]), [set(n) for n in named[1:]]
+    return (any(any(o <= s for o in others) for s in related)
+            and not any(subject <= s for s in related))
 
 
 def _contradicts(premise: str, evidence: str) -> bool:

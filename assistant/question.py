@@ -72,7 +72,8 @@ _PREMISE = re.compile(
     r"^(?:why|how come) (?:does|do|did|would|is|was) (?:the )?(?:author|article|writer|text|"
     r"document|license|licence|he|she|they|it) (?:\w+ )?(?:believe|think|say|argue|claim|"
     r"recommend|want|suggest|propose|support|insist|consider|hold|maintain|predict|expect|"
-    r"advocate|call for|conclude|forbid|prohibit|require|allow|permit|demand)s?(?: that)?"
+    r"advocate|call for|conclude|forbid|prohibit|require|allow|permit|demand|describe|"
+    r"portray|depict|present|call|see|view|regard|praise|criticize|criticise)s?(?: that)?"
     r" (?P<premise>.{6,})$")
 
 

@@ -210,3 +210,16 @@ def test_a_sentence_opening_with_a_pronoun_is_about_the_name_before_it():
         "The main buyer is Anna.", "She takes the spring honey and the wax."}
     # only within the paragraph, and only for a pronoun opening
     assert all(not text[int(i)].startswith(("They", "Tom")) for i in lexicon.own[anna])
+
+
+def test_a_premise_with_the_roles_reversed_is_rejected():
+    """'Why does the author describe A as unreliable?' when the text says B is: the names
+    trade places, no negation involved. The same question with the roles right stands."""
+    trade = "# Trade\n\nTom is an unreliable supplier of wax. Anna pays Tom on time.\n"
+    market = Document(fake_index(trade), *_prepared(fake_index(trade)))
+    wrong, text = ask(market, "Why does the author describe Anna as an unreliable "
+                              "supplier for Tom?")
+    assert wrong.verdict.premise_rejected and "Tom is an unreliable supplier" in text
+    right, _ = ask(market, "Why does the author describe Tom as an unreliable supplier "
+                           "for Anna?")
+    assert right.verdict.answerable and not right.verdict.premise_rejected
