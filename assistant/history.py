@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
+from assistant.question import is_reversal, reverse
 from assistant.types import Message
 from source.errors import AppError
 
@@ -105,6 +106,9 @@ class FollowUpCondenser:
     def condense(self, question: str, history: Sequence[Message]) -> str:
         if not self.is_follow_up(question):
             return question
+        asked = [m["content"] for m in history if m["role"] == "user"]
+        if asked and is_reversal(question) and (flipped := reverse(asked[-1])):
+            return flipped  # "And the other way round?" asks the last question reversed
         context: list[str] = []
         for message in reversed(history):
             if message["role"] != "user":

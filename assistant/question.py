@@ -67,6 +67,25 @@ _RECEIVES = re.compile(r"\bwhat (?:does|do|did|would|will|could|can|might) (?P<a
 _GIVES = re.compile(r"\bwhat (?:does|do|did|would|will|could|can|might) (?P<b>[\w .'’-]{2,40}?)"
                     r" (?:give|offer|provide|supply|send)s? (?:to )?(?P<a>[\w .'’-]{2,40}?)"
                     r"(?: in return)?\s*\??$")
+# "And the other way round?": the previous question with who-gets-what reversed.
+_REVERSAL = re.compile(r"^(and|but|so|what about|how about)?\s*(the|it|is it|was it)?\s*"
+                       r"(other way (round|around)|vice versa|reverse|opposite direction|"
+                       r"conversely)(,? then)?$")
+
+
+def is_reversal(question: str) -> bool:
+    return bool(_REVERSAL.match(" ".join(question.lower().split()).rstrip(" ?!.")))
+
+
+def reverse(question: str) -> str | None:
+    """'What does A get from B?' → 'What does B get from A?'; None if it has no direction."""
+    text = " ".join(question.split()).rstrip(" ?!.")
+    if len(text.lower()) != len(text) or not (m := _RECEIVES.search(text.lower())):
+        return None
+    a, b = text[m.start("a"):m.end("a")], text[m.start("b"):m.end("b")]
+    return f"{text[:m.start('a')]}{b}{text[m.end('a'):m.start('b')]}{a}{text[m.end('b'):]}?"
+
+
 # "Why does the author believe X?": X is taken for granted, and may be false.
 _PREMISE = re.compile(
     r"^(?:why|how come) (?:does|do|did|would|is|was) (?:the )?(?:author|article|writer|text|"
@@ -97,6 +116,8 @@ class Question:
 def analyse(text: str, query: str | None = None) -> Question:
     """Read `text` (as asked) and `query` (standalone, after follow-up condensing)."""
     query = query or text
+    if is_reversal(text) and query != text:  # read the rewritten question, not "vice versa"
+        text = query
     low = " ".join(text.lower().split()).rstrip(" ?!.")
     document = next((kind for kind, pattern in _DOCUMENT if pattern.search(low)), None)
     intent: Intent = "document" if document else next(

@@ -223,3 +223,19 @@ def test_a_premise_with_the_roles_reversed_is_rejected():
     right, _ = ask(market, "Why does the author describe Tom as an unreliable supplier "
                            "for Anna?")
     assert right.verdict.answerable and not right.verdict.premise_rejected
+
+
+def test_the_other_way_round_asks_the_last_question_reversed():
+    from assistant.history import FollowUpCondenser
+
+    history = [{"role": "user", "content": "What does the colony get from the Keeper?"},
+               {"role": "assistant", "content": "Shelter [1]."}]
+    for follow_up in ("And the other way round?", "vice versa?", "What about the reverse?"):
+        query = FollowUpCondenser().condense(follow_up, history)
+        assert query == "What does the Keeper get from the colony?", follow_up
+        q = analyse(follow_up, query)
+        assert (q.receiver, q.giver, q.names) == (("keeper",), ("coloni",), ("Keeper",))
+    # without a direction to reverse, it stays an ordinary follow-up
+    plain = [{"role": "user", "content": "Why do hives fail?"}]
+    assert FollowUpCondenser().condense("And the other way round?", plain).startswith(
+        "Why do hives fail?")
