@@ -225,10 +225,16 @@ def _document(question: Question, index: Index, doc: DocumentMap, s: np.ndarray
         picked = [*title, *doc.lead[:1]] if title else list(doc.lead[:2])
     elif ask == "final":
         picked = list(doc.last[:2])
-    elif ask in ("conclusion", "thesis"):
+    elif ask == "conclusion":
+        # The closing paragraphs' opening sentences: a conclusion is drawn over the last
+        # few paragraphs, each opening with the point it makes.
+        picked = list(dict.fromkeys(
+            next(i for i in doc.closing if doc.paragraph[i] == p)
+            for p in dict.fromkeys(doc.paragraph[i] for i in doc.closing)))
+    elif ask == "thesis":
         # The closing paragraph that holds the most central sentence, quoted whole: a
         # thesis is argued over a few sentences, not stated in one.
-        pool = list(doc.closing) if ask == "conclusion" else [*doc.closing, *doc.lead]
+        pool = [*doc.closing, *doc.lead]
         top = max(pool, key=lambda i: value[i])
         picked = [i for i in content if doc.paragraph[i] == doc.paragraph[top]][:3]
     else:

@@ -239,3 +239,25 @@ def test_the_other_way_round_asks_the_last_question_reversed():
     plain = [{"role": "user", "content": "Why do hives fail?"}]
     assert FollowUpCondenser().condense("And the other way round?", plain).startswith(
         "Why do hives fail?")
+
+
+ESSAY = """# Rain Gardens
+
+Rain gardens catch water from roofs. They need little care once planted.
+
+Clay soil drains slowly, so a garden on clay needs gravel. Sandy soil drains fast.
+
+So rain gardens are worth their cost. They cut flooding in the street.
+
+A city that pays for them saves on drains later. Every street can have one.
+"""
+
+
+def test_the_conclusion_is_the_closing_paragraphs_opening_points():
+    """A conclusion drawn over two closing paragraphs: each one's opening sentence."""
+    essay = Document(fake_index(ESSAY), *_prepared(fake_index(ESSAY)))
+    candidate, text = ask(essay, "What does the author conclude?")
+    assert candidate.verdict.answerable
+    assert "So rain gardens are worth their cost." in text
+    assert "A city that pays for them saves on drains later." in text
+    assert "They cut flooding" not in text  # one point per paragraph, no padding
