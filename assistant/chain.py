@@ -94,7 +94,7 @@ class Assistant:
 
     def _load_documents(self) -> None:
         from index import library
-        from index.embed import make_embeddings
+        from index.embed import embeddings_for
         from index.store import BUILD_HINT, IndexMissingError, ensure_index, require_current
         from source.load import load_article
 
@@ -110,7 +110,7 @@ class Assistant:
                     require_current(self.settings, article)
             except IndexMissingError as exc:
                 raise IndexMissingError(f"{exc}; {BUILD_HINT}") from None
-        self._embeddings = make_embeddings(self.settings.embedding_model)
+        self._embeddings = embeddings_for(self.settings)
         self._documents = [Document.of(ensure_index(self.settings, a, self._embeddings))
                            for a in articles]
 

@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         article = load_article(settings.article)
         if args.command == "status":
             return _status(settings, article, args.json)
-        from index.embed import make_embeddings
+        from index.embed import embeddings_for
         from index.store import ensure_index
 
         started = time.perf_counter()
@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "add":
             article = library.add(settings, args.path, args.replace)
             print(f"added {article.article_id}: {article.title}")
-        index = ensure_index(settings, article, make_embeddings(settings.embedding_model),
+        index = ensure_index(settings, article, embeddings_for(settings),
                              force=force)
         where = f"{index.path}, vectors on {settings.chroma_url}" if settings.chroma_url \
             else index.path

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(None, description="Chroma server (chroma run) to keep "
                                                       "vectors in, instead of embedded files")
     embedding_model: str = Field("all-MiniLM-L6-v2", description="packaged model or local dir")
+    embedding_runtime: Literal["onnx", "torch"] = Field(
+        "onnx", description="onnx: the model compiled once to ONNX (a fresh process starts "
+                            "without torch); torch: through sentence-transformers")
+    model_cache: Path = Field(default_factory=lambda: default_cache_dir(),
+                              description="where compiled models are kept (per user)")
     answerer: str = Field("extractive", description="answer backend: extractive, endpoint, "
                                                      "or local:/path/to/model.gguf")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible URL for the "
@@ -66,6 +71,12 @@ def default_data_dir() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path("ask-the-article")
+
+
+def default_cache_dir() -> Path:
+    from platformdirs import user_cache_path
+
+    return user_cache_path("ask-the-article") / "models"
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -15,6 +15,15 @@ import pytest  # noqa: E402
 from source import Article, load_article  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Compiled models for this session only (never the user's cache), compiled once and
+    shared by every test's data folder and the processes tests start."""
+    folder = tmp_path_factory.mktemp("model-cache")
+    os.environ["ATA_MODEL_CACHE"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def article() -> Article:
     return load_article()
