@@ -22,21 +22,32 @@ from source.load import load_article
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index", description=__doc__)
-    parser.add_argument("--article", help="article file (env ATA_ARTICLE)")
-    parser.add_argument("--data-dir", help="index folder (env ATA_DATA_DIR)")
-    parser.add_argument("--embedding-model", help="packaged model or local dir")
-    parser.add_argument("--chroma-url", help="Chroma server URL (env ATA_CHROMA_URL)")
+    flags = [("--article", "article file (env ATA_ARTICLE)"),
+             ("--data-dir", "index folder (env ATA_DATA_DIR)"),
+             ("--embedding-model", "packaged model or local dir (env ATA_EMBEDDING_MODEL)"),
+             ("--chroma-url", "Chroma server URL (env ATA_CHROMA_URL)")]
+    # Accepted before or after the command ("index --data-dir D build" or "index build
+    # --data-dir D"); after it, an absent flag must not undo one given before.
+    common = argparse.ArgumentParser(add_help=False)
+    for flag, help_ in flags:
+        parser.add_argument(flag, help=help_)
+        common.add_argument(flag, help=help_, default=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("build", help="build the index if missing or stale")
+    build = commands.add_parser("build", parents=[common],
+                                help="build the index if missing or stale")
     build.add_argument("--force", action="store_true", help="rebuild even if up to date")
-    status = commands.add_parser("status", help="show the index in service")
+    status = commands.add_parser("status", parents=[common], help="show the index in service")
     status.add_argument("--json", action="store_true", help="print one JSON object")
-    add = commands.add_parser("add", help="add another article (.txt or .md) and index it")
+    add = commands.add_parser("add", parents=[common],
+                              help="add another article (.txt or .md) and index it")
     add.add_argument("path", type=Path)
     add.add_argument("--replace", action="store_true", help="replace an added article")
-    commands.add_parser("list", help="list the articles answers may cite")
-    remove = commands.add_parser("remove", help="remove an added article and its index")
+    commands.add_parser("list", parents=[common], help="list the articles answers may cite")
+    remove = commands.add_parser("remove", parents=[common],
+                                 help="remove an added article and its index")
     remove.add_argument("article_id")
+    commands.add_parser("compile", parents=[common], help="compile the embedding model to "
+                        "ONNX now (else done on first use; `make` does it at install)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
 
@@ -46,6 +57,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  chroma_url=args.chroma_url)
         if args.command in ("list", "remove"):
             return _library(settings, args)
+        if args.command == "compile":
+            from index.compiled import compiled_dir, load_compiled
+            from index.models import resolve_model
+
+            model = resolve_model(settings.embedding_model)
+            load_compiled(settings.model_cache, model)
+            print(f"compiled: {compiled_dir(settings.model_cache, model)}")
+            return 0
         article = load_article(settings.article)
         if args.command == "status":
             return _status(settings, article, args.json)

@@ -134,8 +134,12 @@ def compile_model(model: Path, folder: Path) -> None:
         def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
             return self.st(dict(zip(inputs, tensors, strict=True)))["sentence_embedding"]
 
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    except OSError as exc:
+        raise CompileError(f"cannot write to the model cache {folder.parent}: "
+                           f"{exc.strerror or exc}") from exc
     try:
         axes = {k: {0: "batch", 1: "tokens"} for k in inputs}
         with torch.inference_mode(), warnings.catch_warnings():

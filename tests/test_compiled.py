@@ -80,3 +80,15 @@ def test_a_fresh_ask_never_imports_torch(assistant, shared_data_dir, model_cache
                           cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "heavy: []" in done.stdout, done.stdout[-500:]
+
+
+def test_an_unwritable_model_cache_falls_back_to_the_model_itself(tmp_path, caplog):
+    """A cache that is a file (or read-only) costs start-up time, never an answer."""
+    from index.embed import make_embeddings
+
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file, not a folder")
+    embeddings = make_embeddings("all-MiniLM-L6-v2", blocked)
+    assert type(embeddings).__name__ == "HuggingFaceEmbeddings"
+    assert "cannot write to the model cache" in caplog.text
+    assert len(embeddings.embed_query("hello")) == 384

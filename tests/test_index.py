@@ -128,3 +128,15 @@ def test_an_os_error_opening_the_store_is_reported_not_rebuilt(settings, article
         ensure_index(settings, article, fake_embeddings)
     builds = sorted(p.name for p in article_dir(settings, article).glob("build-*"))
     assert builds == [built.path.name]  # nothing was rebuilt
+
+
+@pytest.mark.parametrize("order", ["before", "after"])
+def test_index_flags_go_before_or_after_the_command(tmp_path, capsys, order):
+    """`index --data-dir D status` and `index status --data-dir D` mean the same; a flag
+    left out after the command does not undo one given before it."""
+    from index.cli import main
+
+    flags = ["--data-dir", str(tmp_path / "d")]
+    argv = [*flags, "status", "--json"] if order == "before" else ["status", "--json", *flags]
+    assert main(argv) == 1  # nothing built there yet
+    assert json.loads(capsys.readouterr().out)["data_dir"] == str(tmp_path / "d")
