@@ -20,7 +20,7 @@ from assistant.answerability import Policy, load_policy
 from assistant.answerers import Answerer, make_answerer
 from assistant.answerers.extractive import ExtractiveAnswerer
 from assistant.citations import MarkerStream, resolve
-from assistant.history import Condenser, FollowUpCondenser, InputError
+from assistant.history import Condenser, FollowUpCondenser
 from assistant.pipeline import Candidate, Document, choose, consider
 from assistant.question import Question, analyse
 from assistant.scoring import embed_query
@@ -28,6 +28,7 @@ from assistant.support import Judge, make_judge, statements
 from assistant.types import Answer, Citation, Draft, Message, Plan, Support, Trace
 from index.settings import Settings
 from index.store import Index
+from source.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,8 @@ class Assistant:
     def _load_documents(self) -> None:
         from index import library
         from index.embed import embeddings_for
-        from index.store import BUILD_HINT, IndexMissingError, ensure_index, require_current
+        from index.store import BUILD_HINT, ensure_index, require_current
+        from source.errors import IndexMissingError
         from source.load import load_article
 
         try:

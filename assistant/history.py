@@ -10,16 +10,13 @@ from typing import Protocol
 
 from assistant.question import is_reversal, reverse
 from assistant.types import Message
-from source.errors import AppError
+from source.errors import InputError
 
 MAX_TURNS = 50  # older turns are dropped: a follow-up refers to what was just said
 # Size limits, checked before any parsing or model work (README: Limits and guarantees).
 MAX_JSON_BYTES = 1_000_000  # a --history file, a --batch line, the web API's history_json
 MAX_MESSAGE_CHARS = 20_000  # one earlier message
 
-
-class InputError(AppError):
-    """A question or history the app will not take, with what to fix."""
 
 
 def load_json(text: str | bytes, origin: str) -> object:

@@ -17,7 +17,7 @@ from assistant.citations import MARKER
 from assistant.terms import tokenize
 from index.embed import force_offline
 from index.models import resolve_model
-from index.settings import ConfigError
+from source.errors import ConfigError
 
 ENTAILED = 0.5  # P(entailment) at or above which a claim counts as supported
 

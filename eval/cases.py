@@ -14,7 +14,7 @@ from pathlib import Path
 from assistant.history import parse_history
 from assistant.types import Message
 from index.segment import Segment
-from source.errors import AppError
+from source.errors import InputError
 
 HERE = Path(__file__).resolve().parent
 CASES_FILE = HERE / "cases.jsonl"
@@ -26,7 +26,7 @@ KEYS = {"id", "category", "question", "answerable", "gold_quotes", "key_points",
         "note", "split"}
 
 
-class CaseError(AppError):
+class CaseError(InputError):
     """A case file line that is malformed or whose gold quote is not in the document."""
 
 

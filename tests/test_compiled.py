@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.compiled import PARITY, CompiledEmbeddings, CompileError, compiled_dir, load_compiled
+from index.compiled import PARITY, CompiledEmbeddings, compiled_dir, load_compiled
 from index.models import resolve_model
+from source.errors import ModelError
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = ["Why would the plan fail?", "It could: raise prices; cut jobs.", "word " * 500]
@@ -63,7 +64,7 @@ def test_an_unusable_compiled_folder_is_an_error_not_a_crash(model_cache, model,
     folder = compiled_dir(cache, model)
     shutil.copytree(compiled_dir(model_cache, model), folder)
     (folder / "model.onnx").write_bytes(b"not a model")
-    with pytest.raises(CompileError, match="cannot load the compiled model"):
+    with pytest.raises(ModelError, match="cannot load the compiled model"):
         load_compiled(cache, model)
 
 

@@ -12,7 +12,8 @@ import pytest
 from assistant.answerers.endpoint import endpoint_answerer
 from assistant.chain import Result
 from assistant.citations import MARKER
-from index.settings import ConfigError, load_settings
+from index.settings import load_settings
+from source.errors import ConfigError
 from tests.fake_openai import FakeOpenAIServer, numbered_sentences
 
 pytestmark = pytest.mark.slow

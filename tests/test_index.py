@@ -115,7 +115,7 @@ def test_an_os_error_opening_the_store_is_reported_not_rebuilt(settings, article
     """Any exception while opening once became a silent full rebuild; a permission or disk
     error is now one error with its cause, and the index in service is left alone."""
     from index import store
-    from index.store import IndexUnreadableError
+    from source.errors import IndexUnreadableError
 
     built = build_index(settings, article, fake_embeddings, progress=False)
 

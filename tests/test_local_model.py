@@ -11,7 +11,8 @@ import pytest
 
 from assistant.answerers import local
 from assistant.chain import Result
-from index.settings import ConfigError, load_settings
+from index.settings import load_settings
+from source.errors import ConfigError
 
 
 def smollm2() -> Path:

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from assistant.types import Draft, Plan
-from index.settings import ConfigError, Settings
+from index.settings import Settings
+from source.errors import ConfigError
 
 
 class Answerer(Protocol):

@@ -7,7 +7,8 @@ import os
 from urllib.parse import urlparse
 
 from assistant.answerers.generative import ChatModelAnswerer
-from index.settings import ConfigError, Settings
+from index.settings import Settings
+from source.errors import ConfigError
 
 
 def endpoint_answerer(settings: Settings) -> ChatModelAnswerer:

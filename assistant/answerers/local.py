@@ -25,7 +25,8 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict, PrivateAttr
 
 from assistant.answerers.generative import ChatModelAnswerer
-from index.settings import ConfigError, Settings
+from index.settings import Settings
+from source.errors import ConfigError, ModelError
 
 INSTALL_HINT = "install the local extra: .venv/bin/pip install -e '.[local]'"
 USAGE = "use --answerer local:/path/to/model.gguf (any GGUF instruct model)"
@@ -35,23 +36,23 @@ GGUF_MAGIC = b"GGUF"
 def model_file(spec: str) -> Path:
     """The GGUF file a `local:SPEC` names: a .gguf file, or a folder holding exactly one."""
     if not spec:
-        raise ConfigError(f"the local answerer needs a model file; {USAGE}")
+        raise ModelError(f"the local answerer needs a model file; {USAGE}")
     path = Path(spec).expanduser()
     if path.is_dir():
         found = sorted(path.glob("*.gguf"))
         if len(found) != 1:
-            raise ConfigError(f"{path}: {len(found)} .gguf files in this folder, need exactly "
+            raise ModelError(f"{path}: {len(found)} .gguf files in this folder, need exactly "
                               f"one; {USAGE}")
         path = found[0]
     if not path.is_file():
-        raise ConfigError(f"{path}: no such model file; {USAGE}")
+        raise ModelError(f"{path}: no such model file; {USAGE}")
     try:
         with open(path, "rb") as fh:
             magic = fh.read(len(GGUF_MAGIC))
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the model file: {exc.strerror}") from None
+        raise ModelError(f"{path}: cannot read the model file: {exc.strerror}") from None
     if magic != GGUF_MAGIC:
-        raise ConfigError(f"{path}: not a GGUF model file; {USAGE}")
+        raise ModelError(f"{path}: not a GGUF model file; {USAGE}")
     return path
 
 
