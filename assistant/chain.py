@@ -20,7 +20,7 @@ from assistant.answerability import Policy, load_policy
 from assistant.answerers import Answerer, make_answerer
 from assistant.answerers.extractive import ExtractiveAnswerer
 from assistant.citations import MarkerStream, resolve
-from assistant.history import Condenser, FollowUpCondenser, InputError
+from assistant.history import Condenser, FollowUpCondenser, InputError, TooLargeError
 from assistant.pipeline import Candidate, Document, choose, consider
 from assistant.question import Question, analyse
 from assistant.scoring import embed_query
@@ -301,8 +301,8 @@ class Assistant:
             raise InputError("the question is empty; ask something about the article")
         limit = self.settings.max_question_chars
         if len(question) > limit:
-            raise InputError(f"the question is {len(question):,} characters; the limit is "
-                             f"{limit:,}")
+            raise TooLargeError(f"the question is {len(question):,} characters; the limit is "
+                                f"{limit:,}")
         if not any(ch.isalnum() for ch in question):
             raise InputError("the question has no words in it; ask something about the article")
         return question

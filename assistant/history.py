@@ -21,12 +21,17 @@ class InputError(AppError):
     """A question or history the app will not take, with what to fix."""
 
 
+class TooLargeError(InputError):
+    """Input over one of the size limits (the chat API answers it 413, not 400)."""
+
+
 def load_json(text: str | bytes, origin: str) -> object:
     """JSON from a user, with its size limited before parsing and nesting that would
     exhaust Python's recursion reported as an input error, not a crash."""
     size = len(text.encode("utf-8") if isinstance(text, str) else text)
     if size > MAX_JSON_BYTES:
-        raise InputError(f"{origin}: {size:,} bytes is over the {MAX_JSON_BYTES:,}-byte limit")
+        raise TooLargeError(f"{origin}: {size:,} bytes is over the {MAX_JSON_BYTES:,}-byte "
+                            "limit")
     try:
         return json.loads(text)
     except RecursionError:
@@ -51,8 +56,8 @@ def parse_history(data: object, origin: str = "history") -> list[Message]:
         if not isinstance(content, str):
             raise InputError(f"{origin}: message {i} content must be a string")
         if len(content) > MAX_MESSAGE_CHARS:
-            raise InputError(f"{origin}: message {i} is {len(content):,} characters; the "
-                             f"limit is {MAX_MESSAGE_CHARS:,}")
+            raise TooLargeError(f"{origin}: message {i} is {len(content):,} characters; the "
+                                f"limit is {MAX_MESSAGE_CHARS:,}")
         out.append(Message(role=role, content=content))
     return out[-MAX_TURNS:]
 
@@ -61,8 +66,8 @@ def read_history_file(path: str | Path) -> list[Message]:
     path = Path(path)
     try:
         if path.stat().st_size > MAX_JSON_BYTES:
-            raise InputError(f"{path}: {path.stat().st_size:,} bytes is over the "
-                             f"{MAX_JSON_BYTES:,}-byte limit")
+            raise TooLargeError(f"{path}: {path.stat().st_size:,} bytes is over the "
+                                f"{MAX_JSON_BYTES:,}-byte limit")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such history file") from None
