@@ -140,19 +140,15 @@ def format_quotes(answer: Answer) -> list[str]:
 def print_streamed(assistant, question: str, history: Sequence[Message],  # noqa: ANN001
                    out: TextIO = sys.stdout) -> Answer:
     """Print the answer as it is written, then its quotes; if the support check changed
-    it after it was shown, say so and print the checked answer."""
+    it after it was shown, say so and print the checked answer (`assistant.streaming`)."""
     from assistant.chain import Result
+    from assistant.streaming import as_shown
 
-    shown = ""
-    for piece in assistant.stream(question, history):
+    for piece in as_shown(assistant.stream(question, history)):
         if isinstance(piece, Result):
             answer = piece.answer
             break
-        shown += piece
         print(piece, end="", file=out, flush=True)
-    if shown.strip() != answer.answer:
-        print("\n\n(checked against the article; the answer that stands:)", file=out)
-        print(answer.answer, end="", file=out)
     print("\n".join(["", *format_quotes(answer)]), file=out, flush=True)
     return answer
 
