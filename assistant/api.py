@@ -15,8 +15,7 @@ import logging
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import anyio
@@ -28,6 +27,7 @@ from assistant import openai_wire as wire
 from assistant.chain import Assistant, Result
 from assistant.history import MAX_JSON_BYTES, InputError, load_json
 from assistant.streaming import as_shown
+from assistant.workers import QueueFull, WorkQueue, in_threads
 from source.errors import AppError
 
 log = logging.getLogger(__name__)
@@ -38,53 +38,12 @@ class ServeError(AppError):
     """The server cannot start: the address is taken, not ours, or not an address."""
 
 
-class WorkQueue:
-    """At most `workers` answers computed at once and `max_waiting` more admitted to wait
-    for a worker; a request beyond that is turned away with 429 at once."""
-
-    def __init__(self, workers: int, max_waiting: int) -> None:
-        self.workers, self.max_waiting = workers, max_waiting
-        self.admitted = 0  # working or waiting; touched on the event loop only
-        self._limiter: anyio.CapacityLimiter | None = None
-
-    def admit(self) -> Callable[[], None]:
-        """Take a place in the queue; returns the (idempotent) function giving it back."""
-        if self.admitted >= self.workers + self.max_waiting:
-            raise wire.ApiError(429, f"the assistant is busy: {self.workers} answers are being "
-                                f"computed and {self.max_waiting} are waiting; retry shortly",
-                                kind="requests", code="rate_limit_exceeded")
-        self.admitted += 1
-        left = False
-
-        def leave() -> None:
-            nonlocal left
-            if not left:
-                left, self.admitted = True, self.admitted - 1
-        return leave
-
-    @asynccontextmanager
-    async def worker(self) -> AsyncIterator[None]:
-        """Hold one of the workers (waiting for one if all are busy)."""
-        if self._limiter is None:  # made on the server's event loop
-            self._limiter = anyio.CapacityLimiter(self.workers)
-        token = object()  # the holder: a stream may be resumed from another task
-        await self._limiter.acquire_on_behalf_of(token)
-        try:
-            yield
-        finally:
-            self._limiter.release_on_behalf_of(token)
-
-    def stats(self) -> dict[str, int]:
-        working = int(self._limiter.borrowed_tokens) if self._limiter else 0
-        return {"working": working, "waiting": self.admitted - working,
-                "workers": self.workers, "max_waiting": self.max_waiting}
-
-
 class _EventStream(StreamingResponse):
     """Server-sent events that close their source and give back the queue place however
     the response ends: finished, failed, or the client gone before the first event."""
 
-    def __init__(self, events: AsyncIterator[bytes], leave: Callable[[], None]) -> None:
+    def __init__(self, events: AsyncGenerator[bytes, None], leave: Callable[[], None]
+                 ) -> None:
         super().__init__(events, media_type="text/event-stream",
                          headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         self._events, self._leave = events, leave
@@ -94,7 +53,7 @@ class _EventStream(StreamingResponse):
             await super().__call__(scope, receive, send)
         finally:
             with anyio.CancelScope(shield=True):
-                await self._events.aclose()  # type: ignore[attr-defined]
+                await self._events.aclose()
             self._leave()
 
 
@@ -119,9 +78,8 @@ def build_api(assistant: Assistant, *, api_key: str | None = None, concurrency: 
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        kind = "not_found_error" if exc.status_code == 404 else "invalid_request_error"
         error = wire.ApiError(exc.status_code, f"{request.method} {request.url.path}: "
-                              f"{exc.detail}", kind=kind)
+                              f"{exc.detail}")
         return JSONResponse(error.body(), exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
@@ -184,7 +142,11 @@ def build_api(assistant: Assistant, *, api_key: str | None = None, concurrency: 
                                     chat.history, chat.stream, chat.include_usage)
         except InputError as exc:
             raise wire.ApiError.of(exc, "messages") from None
-        leave = queue.admit()
+        try:
+            leave = queue.admit()
+        except QueueFull as exc:
+            raise wire.ApiError(429, str(exc), kind="requests", code="rate_limit_exceeded"
+                                ) from None
         cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if chat.stream:
             return _EventStream(_events(answering, chat, queue, cid, created), leave)
@@ -192,6 +154,8 @@ def build_api(assistant: Assistant, *, api_key: str | None = None, concurrency: 
             async with queue.worker():
                 result = await anyio.to_thread.run_sync(answering.run, chat.question,
                                                         chat.history)
+        except InputError as exc:
+            raise wire.ApiError.of(exc, "messages") from None
         except AppError as exc:
             raise _failed(exc) from None
         finally:
@@ -232,7 +196,7 @@ def _bug() -> wire.ApiError:
 
 
 async def _events(assistant: Assistant, chat: wire.ChatRequest, queue: WorkQueue, cid: str,
-                  created: int) -> AsyncIterator[bytes]:
+                  created: int) -> AsyncGenerator[bytes, None]:
     """The answer as SSE chunks with markers already renumbered (`Assistant.stream`, as the
     CLI prints it), the citations on the last chunk, then [DONE]."""
     model = chat.model
@@ -240,7 +204,7 @@ async def _events(assistant: Assistant, chat: wire.ChatRequest, queue: WorkQueue
         pieces = as_shown(assistant.stream(chat.question, chat.history))
         try:
             yield _event(wire.chunk(cid, created, model, {"role": "assistant", "content": ""}))
-            async for piece in _in_threads(pieces):
+            async for piece in in_threads(pieces):
                 if isinstance(piece, Result):
                     answer = piece.answer
                     yield _event(wire.chunk(cid, created, model, {}, "stop",
@@ -249,6 +213,8 @@ async def _events(assistant: Assistant, chat: wire.ChatRequest, queue: WorkQueue
                         yield _event(wire.usage_chunk(cid, created, model, chat, answer))
                 elif piece:
                     yield _event(wire.chunk(cid, created, model, {"content": piece}))
+        except InputError as exc:
+            yield _event(wire.ApiError.of(exc, "messages").body())
         except AppError as exc:
             yield _event(_failed(exc).body())
         except Exception:  # a bug: the client gets an error event, the log the traceback
@@ -258,13 +224,6 @@ async def _events(assistant: Assistant, chat: wire.ChatRequest, queue: WorkQueue
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(pieces.close)
     yield b"data: [DONE]\n\n"
-
-
-async def _in_threads(pieces: Iterator[Any]) -> AsyncIterator[Any]:
-    """A blocking iterator's items, each computed in a worker thread."""
-    done = object()
-    while (item := await anyio.to_thread.run_sync(next, pieces, done)) is not done:
-        yield item
 
 
 def _event(payload: dict) -> bytes:

@@ -2,8 +2,8 @@
 error object out. Plain functions over JSON values; `assistant.api` does the HTTP.
 
 Fields OpenAI defines but an article assistant has no use for (temperature, max_tokens,
-tools, n …) are ignored, as OpenAI ignores unknown ones. System and developer messages are
-ignored too: the assistant's instructions are not the client's to change.
+tools, n …) are ignored, as OpenAI ignores unknown ones. So are system, developer and tool
+messages: what the assistant says is decided by the article, not by instructions.
 """
 
 from __future__ import annotations
