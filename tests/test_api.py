@@ -4,6 +4,7 @@ endpoint answerer. Every answer is checked against what `Assistant.ask` returns 
 same question, and every quote against the article's text."""
 
 import json
+import re
 import threading
 import time
 
@@ -20,6 +21,7 @@ from tests.loopback import ServedApp
 pytestmark = pytest.mark.slow
 
 KEY = "test-key"
+HALF_MARKER = re.compile(r"\[\d{0,3}$|^\d{0,3}\]")
 MAIN = "ask-the-article/reverse-kissinger"
 WIND = "Where was the first offshore wind farm built?"
 CLASH = "On which island did Soviet and Chinese troops clash?"
@@ -70,7 +72,9 @@ def check_stream(chunks, expected, articles):
     """Chunks as the SDK parses them: the role first, text whose markers are the final
     answer's (so it adds up to that answer), the citations on the last chunk."""
     assert chunks[0].choices[0].delta.role == "assistant"
-    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    pieces = [c.choices[0].delta.content or "" for c in chunks if c.choices]
+    assert not any(HALF_MARKER.search(p) for p in pieces)  # a marker is never cut in two
+    text = "".join(pieces)
     finals = [c for c in chunks if c.choices and c.choices[0].finish_reason]
     assert [c.choices[0].finish_reason for c in finals] == ["stop"]
     assert all(c.model_extra == {} for c in chunks if c is not finals[0] and c.choices)
