@@ -28,7 +28,7 @@ from assistant.support import Judge, make_judge, statements
 from assistant.types import Answer, Citation, Draft, Message, Plan, Support, Trace
 from index.settings import Settings
 from index.store import Index
-from source.errors import InputError
+from source.errors import InputError, TooLargeError
 
 log = logging.getLogger(__name__)
 
@@ -154,11 +154,20 @@ class Assistant:
         """The same indexes and answerer under another refusal policy (for calibration)."""
         return self._sibling(policy=policy)
 
+    def only(self, article_id: str) -> Assistant:
+        """The same parts answering from one article alone (a chat API client names it)."""
+        if article_id not in self.articles:
+            raise InputError(f"no article {article_id!r}; the indexed ones are: "
+                             f"{', '.join(self.articles)}")
+        return self._sibling(article_id=article_id)
+
     def _sibling(self, *, answerer: Answerer | None = None, settings: Settings | None = None,
-                 policy: Policy | None = None) -> Assistant:
-        """A warm assistant sharing this one's indexes, with the given parts replaced."""
+                 policy: Policy | None = None, article_id: str | None = None) -> Assistant:
+        """A warm assistant sharing this one's indexes (or the one of `article_id`), with
+        the given parts replaced."""
         self.warm_up()
-        return Assistant(settings or self.settings, index=[d.index for d in self._documents],
+        indexes = [d.index for d in self._documents if article_id in (None, d.article_id)]
+        return Assistant(settings or self.settings, index=indexes,
                          answerer=answerer or self._answerer, condenser=self.condenser,
                          judge=self._judge, policy=policy or self._policy).warm_up()
 
@@ -294,8 +303,8 @@ class Assistant:
             raise InputError("the question is empty; ask something about the article")
         limit = self.settings.max_question_chars
         if len(question) > limit:
-            raise InputError(f"the question is {len(question):,} characters; the limit is "
-                             f"{limit:,}")
+            raise TooLargeError(f"the question is {len(question):,} characters; the limit is "
+                                f"{limit:,}")
         if not any(ch.isalnum() for ch in question):
             raise InputError("the question has no words in it; ask something about the article")
         return question

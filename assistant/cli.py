@@ -1,4 +1,5 @@
-"""`python -m assistant ask|chat`: cited answers about the article on the command line.
+"""`python -m assistant ask|chat|serve`: cited answers about the article on the command line,
+or over the OpenAI chat-completions API (`serve`, see `assistant.api`).
 
 Only answers go to stdout; progress and logs go to stderr. Every problem a user can
 cause is one `error: …` line on stderr and exit status 2.
@@ -9,20 +10,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import BinaryIO, TextIO
 
-from assistant.history import (
-    MAX_JSON_BYTES,
-    InputError,
-    load_json,
-    parse_history,
-    read_history_file,
-)
+from assistant.history import MAX_JSON_BYTES, load_json, parse_history, read_history_file
 from assistant.types import Answer, Message
 from index.settings import Settings, load_settings
-from source.errors import AppError, run_cli
+from source.errors import AppError, ConfigError, InputError, run_cli
 
 log = logging.getLogger("assistant")
 
@@ -49,6 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--history", metavar="FILE", help="JSON list of earlier messages")
     ask.add_argument("--batch", metavar="FILE", help="JSONL of {question, history}; '-' = stdin")
     commands.add_parser("chat", parents=[common], help="interactive session in the terminal")
+    serve = commands.add_parser("serve", parents=[common], help="OpenAI-compatible chat API "
+                                "(POST /v1/chat/completions, GET /v1/models, GET /health)")
+    serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--api-key", help="require 'Authorization: Bearer KEY' (env "
+                       "ATA_API_KEY, which keeps the key out of the process list)")
+    serve.add_argument("--concurrency", type=int, default=2, help="answers computed at once "
+                       "(default 2)")
+    serve.add_argument("--max-queue", type=int, default=64, help="requests waiting at most; "
+                       "more get 429 (default 64)")
     return parser
 
 
@@ -63,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             embedding_model=args.embedding_model,
             answerer=args.answerer, llm_base_url=args.llm_base_url,
             llm_model=args.llm_model, min_support=args.min_support, auto_build=args.auto_build)
+        if args.command == "serve":
+            return serve(settings, args)
         return chat(settings) if args.command == "chat" else ask(settings, args)
 
     return run_cli(body)
@@ -84,6 +92,36 @@ def ask(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(assistant.ask(question, history).to_json(), ensure_ascii=False))
     else:
         print_streamed(assistant, question, history)
+    return 0
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Bind first (a busy port fails before any model loads), load, then serve."""
+    from assistant.api import bind, build_api, run
+    from assistant.chain import Assistant
+
+    key = args.api_key if args.api_key is not None else os.environ.get("ATA_API_KEY") or None
+    if key is not None and not key.strip():
+        raise ConfigError("--api-key is empty; give a key, or leave the flag out to serve "
+                          "without one")
+    if args.concurrency < 1 or args.max_queue < 0:
+        raise ConfigError("--concurrency must be at least 1 and --max-queue at least 0")
+    sock = bind(args.host, args.port)
+    try:
+        assistant = Assistant(settings)
+        print("Loading the article and models…", file=sys.stderr)
+        api = build_api(assistant.warm_up(), api_key=key, concurrency=args.concurrency,
+                        max_queue=args.max_queue)
+        host, port = sock.getsockname()[:2]
+        where = f"[{host}]" if ":" in host else host
+        print(f"Serving the chat API on http://{where}:{port}/v1 (models: "
+              f"{', '.join(api.state.models)}){'' if key else ' without an API key'}",
+              file=sys.stderr)
+        run(api, sock)
+    except KeyboardInterrupt:  # uvicorn has shut down gracefully, then re-raised Ctrl-C
+        print("stopped", file=sys.stderr)
+    finally:
+        sock.close()
     return 0
 
 
@@ -140,19 +178,15 @@ def format_quotes(answer: Answer) -> list[str]:
 def print_streamed(assistant, question: str, history: Sequence[Message],  # noqa: ANN001
                    out: TextIO = sys.stdout) -> Answer:
     """Print the answer as it is written, then its quotes; if the support check changed
-    it after it was shown, say so and print the checked answer."""
+    it after it was shown, say so and print the checked answer (`assistant.streaming`)."""
     from assistant.chain import Result
+    from assistant.streaming import as_shown
 
-    shown = ""
-    for piece in assistant.stream(question, history):
+    for piece in as_shown(assistant.stream(question, history)):
         if isinstance(piece, Result):
             answer = piece.answer
             break
-        shown += piece
         print(piece, end="", file=out, flush=True)
-    if shown.strip() != answer.answer:
-        print("\n\n(checked against the article; the answer that stands:)", file=out)
-        print(answer.answer, end="", file=out)
     print("\n".join(["", *format_quotes(answer)]), file=out, flush=True)
     return answer
 

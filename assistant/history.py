@@ -10,7 +10,7 @@ from typing import Protocol
 
 from assistant.question import is_reversal, reverse
 from assistant.types import Message
-from source.errors import InputError
+from source.errors import InputError, TooLargeError
 
 MAX_TURNS = 50  # older turns are dropped: a follow-up refers to what was just said
 # Size limits, checked before any parsing or model work (README: Limits and guarantees).
@@ -24,7 +24,8 @@ def load_json(text: str | bytes, origin: str) -> object:
     exhaust Python's recursion reported as an input error, not a crash."""
     size = len(text.encode("utf-8") if isinstance(text, str) else text)
     if size > MAX_JSON_BYTES:
-        raise InputError(f"{origin}: {size:,} bytes is over the {MAX_JSON_BYTES:,}-byte limit")
+        raise TooLargeError(f"{origin}: {size:,} bytes is over the {MAX_JSON_BYTES:,}-byte "
+                            "limit")
     try:
         return json.loads(text)
     except RecursionError:
@@ -49,8 +50,8 @@ def parse_history(data: object, origin: str = "history") -> list[Message]:
         if not isinstance(content, str):
             raise InputError(f"{origin}: message {i} content must be a string")
         if len(content) > MAX_MESSAGE_CHARS:
-            raise InputError(f"{origin}: message {i} is {len(content):,} characters; the "
-                             f"limit is {MAX_MESSAGE_CHARS:,}")
+            raise TooLargeError(f"{origin}: message {i} is {len(content):,} characters; the "
+                                f"limit is {MAX_MESSAGE_CHARS:,}")
         out.append(Message(role=role, content=content))
     return out[-MAX_TURNS:]
 
@@ -59,8 +60,8 @@ def read_history_file(path: str | Path) -> list[Message]:
     path = Path(path)
     try:
         if path.stat().st_size > MAX_JSON_BYTES:
-            raise InputError(f"{path}: {path.stat().st_size:,} bytes is over the "
-                             f"{MAX_JSON_BYTES:,}-byte limit")
+            raise TooLargeError(f"{path}: {path.stat().st_size:,} bytes is over the "
+                                f"{MAX_JSON_BYTES:,}-byte limit")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such history file") from None

@@ -3,6 +3,7 @@ other layer raises these and nothing else reaches a user.
 
     AppError                 one line a person can act on; CLIs print `error: …`, exit 2
     ├── InputError           a question, history, batch line or case file the app cannot take
+    │   └── TooLargeError    over a size limit (the chat API answers 413, not 400)
     ├── ConfigError          a flag or env var value the app cannot use
     │   └── ModelError       a configured model is missing, unreadable or cannot be compiled
     ├── ArticleError         an article file is missing, unreadable, not text, or empty
@@ -27,6 +28,10 @@ class AppError(Exception):
 
 class InputError(AppError):
     """A question, history, batch line or case file the app cannot take."""
+
+
+class TooLargeError(InputError):
+    """Input over one of the size limits (the chat API answers it 413, not 400)."""
 
 
 class ConfigError(AppError):

@@ -42,3 +42,29 @@ def assistant(shared_data_dir):
     from index.settings import load_settings
 
     return Assistant(load_settings(data_dir=shared_data_dir)).warm_up()
+
+
+SECOND_ARTICLE = """# Offshore Wind in the Baltic
+
+Denmark built the world's first offshore wind farm at Vindeby in 1991. It had eleven
+turbines and ran for twenty-five years before it was taken down.
+
+## Why the Baltic suits wind
+
+The sea is shallow and the winds are steady, so foundations are cheap.
+"""
+
+
+@pytest.fixture(scope="session")
+def two_articles(assistant, tmp_path_factory):
+    """The real assistant over the main article and a small second one ("baltic-wind"),
+    sharing the session's loaded models and main index."""
+    from assistant.chain import Assistant
+    from index.store import ensure_index
+
+    folder = tmp_path_factory.mktemp("second-article")
+    path = folder / "baltic-wind.md"
+    path.write_text(SECOND_ARTICLE, encoding="utf-8")
+    settings = assistant.settings.model_copy(update={"data_dir": folder / "data"})
+    second = ensure_index(settings, load_article(path), assistant.index.vectorstore.embeddings)
+    return Assistant(assistant.settings, index=[assistant.index, second]).warm_up()

@@ -103,3 +103,29 @@ def test_terminal_escape_sequences_are_dropped_whole():
     check = Assistant(load_settings()).check_question
     assert check("\x1b[2J\x1b[31mOn which island\x1b[0m did troops clash?\x1b]0;t\x07") == (
         "On which island did troops clash?")
+
+
+def test_size_limit_errors_are_their_own_kind():
+    """Over a limit is `TooLargeError` (the chat API's 413); other bad input is not."""
+    from assistant.chain import Assistant
+    from assistant.history import (
+        MAX_JSON_BYTES,
+        MAX_MESSAGE_CHARS,
+        InputError,
+        TooLargeError,
+        load_json,
+    )
+    from index.settings import load_settings
+
+    check = Assistant(load_settings()).check_question
+    with pytest.raises(TooLargeError, match="the limit is 2,000"):
+        check("why " * 600)
+    with pytest.raises(TooLargeError):
+        parse_history([{"role": "user", "content": "x" * (MAX_MESSAGE_CHARS + 1)}])
+    with pytest.raises(TooLargeError):
+        load_json(b" " * (MAX_JSON_BYTES + 1), "body")
+    for bad in (lambda: check("   "), lambda: parse_history([{"role": "x", "content": ""}]),
+                lambda: load_json(b"{", "body")):
+        with pytest.raises(InputError) as caught:
+            bad()
+        assert not isinstance(caught.value, TooLargeError)

@@ -135,3 +135,21 @@ def test_remove_takes_it_out_of_answers(library):
     assert not (data / "indexes" / "baltic-wind").exists()
     answer = ask("Where was the first offshore wind farm built?", data)
     assert all(c["article"] == "reverse-kissinger" for c in answer["citations"])
+
+
+def test_only_answers_from_the_article_it_names(two_articles, article):
+    """`Assistant.only(id)` (the chat API's `model` field): that article alone answers."""
+    from source.errors import InputError
+
+    wind_question = "Where was the first offshore wind farm built?"
+    assert two_articles.ask(wind_question).citations[0].article == "baltic-wind"
+    main = two_articles.only("reverse-kissinger")
+    assert list(main.articles) == ["reverse-kissinger"]
+    refused = main.ask(wind_question)
+    assert refused.refused and article.title in refused.answer
+    wind = two_articles.only("baltic-wind")
+    clash = wind.ask("On which island did Soviet and Chinese troops clash?")
+    assert clash.refused and "Offshore Wind in the Baltic" in clash.answer
+    assert {c.article for c in wind.ask(wind_question).citations} == {"baltic-wind"}
+    with pytest.raises(InputError, match="no article 'nope'"):
+        two_articles.only("nope")
