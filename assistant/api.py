@@ -28,14 +28,10 @@ from assistant.chain import Assistant, Result
 from assistant.history import MAX_JSON_BYTES, load_json
 from assistant.streaming import as_shown
 from assistant.workers import QueueFull, WorkQueue, in_threads
-from source.errors import AppError, InputError
+from source.errors import AppError, ConfigError, InputError
 
 log = logging.getLogger(__name__)
 ALL_ARTICLES = "every indexed article; the assistant picks the one that answers"
-
-
-class ServeError(AppError):
-    """The server cannot start: the address is taken, not ours, or not an address."""
 
 
 class _EventStream(StreamingResponse):
@@ -234,7 +230,7 @@ def _event(payload: dict) -> bytes:
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket, taken before any model loads so a busy port fails at once."""
     if not 0 <= port <= 65535:
-        raise ServeError(f"port {port} is not a port number (0-65535)")
+        raise ConfigError(f"port {port} is not a port number (0-65535)")
     sock = None
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port,
@@ -246,7 +242,7 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         if sock is not None:
             sock.close()
-        raise ServeError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+        raise ConfigError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
     return sock
 
 
