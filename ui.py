@@ -19,8 +19,8 @@ from typing import Any
 from assistant.chain import Assistant, Result
 from assistant.citations import MARKER
 from assistant.history import load_json, parse_history
+from assistant.settings import load_settings
 from assistant.types import Answer, Citation, Message
-from index.settings import load_settings
 from source.article import Article
 from source.errors import AppError
 

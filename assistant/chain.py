@@ -24,9 +24,9 @@ from assistant.history import Condenser, FollowUpCondenser
 from assistant.pipeline import Candidate, Document, choose, consider
 from assistant.question import Question, analyse
 from assistant.scoring import embed_query
+from assistant.settings import Settings
 from assistant.support import Judge, make_judge, statements
 from assistant.types import Answer, Citation, Draft, Message, Plan, Support, Trace
-from index.settings import Settings
 from index.store import Index
 from source.errors import InputError, TooLargeError
 

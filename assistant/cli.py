@@ -16,8 +16,8 @@ from collections.abc import Iterator, Sequence
 from typing import BinaryIO, TextIO
 
 from assistant.history import MAX_JSON_BYTES, load_json, parse_history, read_history_file
+from assistant.settings import Settings, load_settings
 from assistant.types import Answer, Message
-from index.settings import Settings, load_settings
 from source.errors import AppError, ConfigError, InputError, run_cli
 
 log = logging.getLogger("assistant")

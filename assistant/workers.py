@@ -9,11 +9,10 @@ from typing import Any
 
 import anyio
 
-from source.errors import AppError
 
-
-class QueueFull(AppError):
-    """Every worker is busy and the queue is full (the chat API's 429)."""
+class QueueFull(Exception):  # noqa: N818 - a state, like queue.Full
+    """Every worker is busy and the queue is full: a signal the server turns into its 429,
+    not an error of the user's (so not one of the error tree's kinds)."""
 
 
 class WorkQueue:

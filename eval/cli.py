@@ -74,9 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     from assistant.chain import Assistant
+    from assistant.settings import load_settings
     from eval.bench import run_bench, write
     from eval.cases import load_cases
-    from index.settings import load_settings
 
     assistant = Assistant(load_settings(answerer=args.answerer)).warm_up()
     cases = [c for c in load_cases(assistant.index.sentences) if c.answerable]
@@ -103,11 +103,11 @@ def _suites(args: argparse.Namespace) -> list:
 
 def _run(args: argparse.Namespace) -> int:
     from assistant.chain import Assistant
+    from assistant.settings import load_settings
     from assistant.support import make_judge
     from eval.cases import load_cases
     from eval.report import write_report
     from eval.runner import run_suite
-    from index.settings import load_settings
 
     judge = make_judge(args.judge)
     status = 0
@@ -146,10 +146,10 @@ def _cell(value: object) -> str:
 
 def _calibrate(args: argparse.Namespace) -> int:
     from assistant.chain import Assistant
+    from assistant.settings import load_settings
     from eval.calibrate import fit, fit_support, observe, write
     from eval.cases import load_cases
     from eval.suites import CALIBRATION_SUITE as suite
-    from index.settings import load_settings
 
     assistant = Assistant(load_settings(article=suite.article, data_dir=args.data_dir,
                                         answerer=args.answerer))

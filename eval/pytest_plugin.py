@@ -89,7 +89,7 @@ class _Run:
     def assistant(self, article: Path):  # noqa: ANN201 - assistant.chain.Assistant
         if article not in self.assistants:
             from assistant.chain import Assistant
-            from index.settings import load_settings
+            from assistant.settings import load_settings
 
             settings = load_settings(article=article,
                                      data_dir=self.config.getoption("answer_data_dir"))

@@ -18,7 +18,7 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
-from index.settings import Settings
+from index.settings import IndexSettings as Settings
 from source.article import Article
 from source.errors import ConfigError, StoreUnavailableError
 

@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from index import library
-from index.settings import Settings, load_settings
+from index.settings import IndexSettings
 from index.store import current_manifest, wanted_manifest
 from source.article import Article
 from source.errors import run_cli
@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
 
     def body() -> int:
-        settings = load_settings(article=args.article, data_dir=args.data_dir,
+        settings = IndexSettings.load(article=args.article, data_dir=args.data_dir,
                                  embedding_model=args.embedding_model,
                                  chroma_url=args.chroma_url)
         if args.command in ("list", "remove"):
@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_cli(body, interrupted="interrupted; the index in service is unchanged")
 
 
-def _library(settings: Settings, args: argparse.Namespace) -> int:
+def _library(settings: IndexSettings, args: argparse.Namespace) -> int:
     if args.command == "remove":
         library.remove(settings, args.article_id)
         print(f"removed {args.article_id}")
@@ -100,7 +100,7 @@ def _library(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _status(settings: Settings, article: Article, as_json: bool) -> int:
+def _status(settings: IndexSettings, article: Article, as_json: bool) -> int:
     """Exit 0 when the index in service matches the article and settings, 1 otherwise."""
     have = current_manifest(settings, article)
     want = wanted_manifest(settings, article)

@@ -9,7 +9,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from index.models import resolve_model
-from index.settings import Settings
+from index.settings import IndexSettings
 from source.errors import ModelError
 
 log = logging.getLogger("index")
@@ -53,7 +53,7 @@ def make_embeddings(spec: str, compiled_in: Path | None = None) -> Embeddings:
     )
 
 
-def embeddings_for(settings: Settings) -> Embeddings:
+def embeddings_for(settings: IndexSettings) -> Embeddings:
     """The configured model, compiled into the model cache unless the runtime is torch."""
     cache = settings.model_cache if settings.embedding_runtime == "onnx" else None
     return make_embeddings(settings.embedding_model, cache)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from index.settings import Settings
+from index.settings import IndexSettings as Settings
 from source.article import Article
 from source.errors import LibraryError
 from source.load import load_article

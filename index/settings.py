@@ -1,26 +1,46 @@
-"""The one settings object of the app: a CLI flag beats an `ATA_*` env var beats the default.
-
-It lives in `index/` because that is the lowest layer that needs configuration;
-the assistant, the UI and the eval read the same object, so they cannot drift.
-"""
+"""The index layer's settings, and the base every layer's settings share: a CLI flag
+beats an `ATA_*` env var beats the default. The assistant composes its own with these
+(`assistant.settings.Settings`); nothing here knows about answering."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from source.errors import ConfigError
 from source.load import BUNDLED_ARTICLE
 
 
-class Settings(BaseSettings):
-    """Every knob, with its env var `ATA_<NAME>`; see the README's Configuration table."""
+class LayerSettings(BaseSettings):
+    """Base of each layer's settings: env vars `ATA_<NAME>`, frozen, unknown keys refused."""
 
     model_config = SettingsConfigDict(env_prefix="ATA_", frozen=True, extra="forbid")
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Self:
+        """From env vars, with non-None `overrides` (CLI flags) on top; a bad value is one
+        `ConfigError` line naming its flag and env var."""
+        try:
+            settings = cls(**{k: v for k, v in overrides.items() if v is not None})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = ".".join(str(p) for p in first["loc"]) or "settings"
+            where = f"flag --{name.replace('_', '-')} or env" if name in overrides else "env"
+            raise ConfigError(f"bad setting {name} ({where} ATA_{name.upper()}): "
+                              f"{first['msg']}") from None
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Checks across fields or against the file system, after validation."""
+
+
+class IndexSettings(LayerSettings):
+    """What the index layer needs: which article, where indexes live, how to embed."""
 
     article: Path = Field(BUNDLED_ARTICLE, description="article file (.txt scraped page or .md)")
     data_dir: Path = Field(default_factory=lambda: default_data_dir(),
@@ -34,28 +54,13 @@ class Settings(BaseSettings):
                             "without torch); torch: through sentence-transformers")
     model_cache: Path = Field(default_factory=lambda: default_cache_dir(),
                               description="where compiled models are kept (per user)")
-    answerer: str = Field("extractive", description="answer backend: extractive, endpoint, "
-                                                     "or local:/path/to/model.gguf")
-    llm_base_url: str | None = Field(None, description="OpenAI-compatible URL for the "
-                                                        "endpoint answerer")
-    llm_model: str | None = Field(None, description="model name the endpoint serves")
-    llm_api_key: SecretStr | None = Field(None, description="endpoint API key (else "
-                                                             "OPENAI_API_KEY; local servers "
-                                                             "need none)")
-    llm_max_tokens: int = Field(200, ge=16, le=4096, description="longest generated answer")
-    llm_timeout: float = Field(60.0, gt=0, description="seconds to wait for the model")
-    llm_evidence: int = Field(6, ge=1, le=20, description="numbered sentences the model sees")
-    support_check: bool = Field(True, description="drop answer sentences their citations "
-                                                    "do not support (off only to measure "
-                                                    "an answerer raw)")
-    judge: str = Field("coverage", description="support judge for answer sentences: "
-                                               "'coverage' or an NLI model dir")
     window_size: int = Field(2, ge=1, le=8, description="sentences per retrieval window")
-    min_support: float | None = Field(None, description="evidence score under which the "
-                                      "article is taken not to answer; default: the value "
-                                      "`python -m eval calibrate` fitted")
-    max_question_chars: int = Field(2000, ge=10, description="longest question accepted")
     auto_build: bool = Field(True, description="build the index when missing or stale")
+
+    def check(self) -> None:
+        if self.data_dir.exists() and not self.data_dir.is_dir():
+            raise ConfigError(f"the data folder {self.data_dir} is a file, not a folder; "
+                              "pass another with --data-dir or ATA_DATA_DIR")
 
 
 def default_data_dir() -> Path:
@@ -73,18 +78,3 @@ def default_cache_dir() -> Path:
     from platformdirs import user_cache_path
 
     return user_cache_path("ask-the-article") / "models"
-
-
-def load_settings(**overrides: Any) -> Settings:
-    """Settings from env vars with non-None `overrides` (CLI flags) on top."""
-    try:
-        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = ".".join(str(p) for p in first["loc"]) or "settings"
-        raise ConfigError(f"bad setting {name} (flag --{name.replace('_', '-')} or env "
-                          f"ATA_{name.upper()}): {first['msg']}") from None
-    if settings.data_dir.exists() and not settings.data_dir.is_dir():
-        raise ConfigError(f"the data folder {settings.data_dir} is a file, not a folder; "
-                          "pass another with --data-dir or ATA_DATA_DIR")
-    return settings

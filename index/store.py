@@ -29,7 +29,7 @@ from tqdm import tqdm
 from index import vectors as sentence_vectors
 from index.backends import VectorBackend, make_backend
 from index.segment import SEGMENTER_VERSION, Segment, Window, segment, windows
-from index.settings import Settings
+from index.settings import IndexSettings as Settings
 from source.article import Article
 from source.errors import (
     IndexCorruptError,

@@ -39,7 +39,7 @@ def shared_data_dir(tmp_path_factory: pytest.TempPathFactory):
 def assistant(shared_data_dir):
     """The real assistant: packaged embedding model and cross-encoder, index built once."""
     from assistant.chain import Assistant
-    from index.settings import load_settings
+    from assistant.settings import load_settings
 
     return Assistant(load_settings(data_dir=shared_data_dir)).warm_up()
 

@@ -98,7 +98,7 @@ def test_question_in_another_language_is_refused_not_answered_at_random(assistan
 def test_terminal_escape_sequences_are_dropped_whole():
     """ESC alone was dropped before, leaving "[2J[31m" in the question (and a refusal)."""
     from assistant.chain import Assistant
-    from index.settings import load_settings
+    from assistant.settings import load_settings
 
     check = Assistant(load_settings()).check_question
     assert check("\x1b[2J\x1b[31mOn which island\x1b[0m did troops clash?\x1b]0;t\x07") == (
@@ -115,7 +115,7 @@ def test_size_limit_errors_are_their_own_kind():
         TooLargeError,
         load_json,
     )
-    from index.settings import load_settings
+    from assistant.settings import load_settings
 
     check = Assistant(load_settings()).check_question
     with pytest.raises(TooLargeError, match="the limit is 2,000"):

@@ -7,7 +7,7 @@ import time
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
-from index.settings import load_settings
+from assistant.settings import load_settings
 from index.store import ensure_index
 from source import ArticleError, load_article
 from source.load import MAX_ARTICLE_BYTES

@@ -122,7 +122,7 @@ def test_a_data_folder_that_is_a_file_is_named_as_such(tmp_path, capsys):
 
 def test_the_default_data_folder_is_one_place_whatever_the_current_folder(tmp_path):
     """Run from a subfolder, the app once built a second index there (38 s)."""
-    code = "from index.settings import load_settings; print(load_settings().data_dir)"
+    code = "from assistant.settings import load_settings; print(load_settings().data_dir)"
     env = {k: v for k, v in os.environ.items() if k != "ATA_DATA_DIR"}
     here = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=env, timeout=60)

@@ -12,7 +12,7 @@ import pytest
 from assistant.answerers.endpoint import endpoint_answerer
 from assistant.chain import Result
 from assistant.citations import MARKER
-from index.settings import load_settings
+from assistant.settings import load_settings
 from source.errors import ConfigError
 from tests.fake_openai import FakeOpenAIServer, numbered_sentences
 

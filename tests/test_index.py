@@ -13,7 +13,7 @@ import pytest
 from chromadb.api.client import SharedSystemClient
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
-from index.settings import load_settings
+from assistant.settings import load_settings
 from index.store import (
     IndexCorruptError,
     IndexMissingError,

@@ -11,7 +11,7 @@ import pytest
 
 from assistant.answerers import local
 from assistant.chain import Result
-from index.settings import load_settings
+from assistant.settings import load_settings
 from source.errors import ConfigError
 
 

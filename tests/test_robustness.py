@@ -11,14 +11,14 @@ import time
 
 import pytest
 
-from index.settings import load_settings
+from assistant.settings import load_settings
 from index.store import current_manifest
 from source import load_article
 
 BUILD_SCRIPT = textwrap.dedent("""
     import sys, time
     from langchain_core.embeddings import DeterministicFakeEmbedding
-    from index.settings import load_settings
+    from assistant.settings import load_settings
     from index.store import build_index
     from source import load_article
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from assistant.types import Draft, Plan
-from index.settings import Settings
 from source.errors import ConfigError
+
+if TYPE_CHECKING:  # the composed settings import this package's own settings
+    from assistant.settings import Settings
 
 
 class Answerer(Protocol):

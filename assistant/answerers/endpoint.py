@@ -7,11 +7,11 @@ import os
 from urllib.parse import urlparse
 
 from assistant.answerers.generative import ChatModelAnswerer
-from index.settings import Settings
+from assistant.answerers.settings import EndpointSettings
 from source.errors import ConfigError
 
 
-def endpoint_answerer(settings: Settings) -> ChatModelAnswerer:
+def endpoint_answerer(settings: EndpointSettings) -> ChatModelAnswerer:
     import openai
     from langchain_openai import ChatOpenAI
 

@@ -25,7 +25,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict, PrivateAttr
 
 from assistant.answerers.generative import ChatModelAnswerer
-from index.settings import Settings
+from assistant.answerers.settings import GenerationSettings
 from source.errors import ConfigError, ModelError
 
 INSTALL_HINT = "install the local extra: .venv/bin/pip install -e '.[local]'"
@@ -131,7 +131,7 @@ class LlamaCppChatModel(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
 
-def local_answerer(settings: Settings, spec: str) -> ChatModelAnswerer:
+def local_answerer(settings: GenerationSettings, spec: str) -> ChatModelAnswerer:
     path = model_file(spec)
     try:
         importlib.import_module("xllamacpp")

@@ -1,0 +1,33 @@
+"""The app's settings, composed from each layer's own (index, answerers) plus what the
+assistant itself decides: which answerer, how to check and when to refuse. The CLI, the
+web app, the chat API and the eval all read this one object, so they cannot drift."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from assistant.answerers.settings import EndpointSettings
+from index.settings import IndexSettings
+
+
+class Settings(IndexSettings, EndpointSettings):
+    """Every knob, with its env var `ATA_<NAME>`; see the README's Configuration table."""
+
+    answerer: str = Field("extractive", description="answer backend: extractive, endpoint, "
+                                                     "or local:/path/to/model.gguf")
+    support_check: bool = Field(True, description="drop answer sentences their citations "
+                                                    "do not support (off only to measure "
+                                                    "an answerer raw)")
+    judge: str = Field("coverage", description="support judge for answer sentences: "
+                                               "'coverage' or an NLI model dir")
+    min_support: float | None = Field(None, description="evidence score under which the "
+                                      "article is taken not to answer; default: the value "
+                                      "`python -m eval calibrate` fitted")
+    max_question_chars: int = Field(2000, ge=10, description="longest question accepted")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from env vars with non-None `overrides` (CLI flags) on top."""
+    return Settings.load(**overrides)

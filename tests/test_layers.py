@@ -1,0 +1,79 @@
+"""The layers' boundaries: each owns its settings and the top composes them; lower layers
+never import higher ones; every user-facing error is one of the tree's kinds."""
+
+import ast
+import inspect
+from pathlib import Path
+
+import pytest
+
+import source.errors as errors
+from assistant.answerers.settings import EndpointSettings, GenerationSettings
+from assistant.settings import Settings, load_settings
+from index.settings import IndexSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+ORDER = ["source", "index", "assistant"]  # each may import only those before it
+
+
+def imported_packages(folder: Path) -> set[str]:
+    found = set()
+    for path in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Import):
+                found.update(a.name.split(".")[0] for a in node.names)
+    return found
+
+
+@pytest.mark.parametrize("layer", ORDER)
+def test_a_layer_never_imports_a_higher_one(layer):
+    higher = set(ORDER[ORDER.index(layer) + 1 :]) | {"eval", "ui", "webui"}
+    assert not imported_packages(ROOT / layer) & higher
+
+
+def test_the_guard_sees_an_upward_import(tmp_path):
+    """The check above can fail: a module that imports the assistant is caught."""
+    (tmp_path / "bad.py").write_text("from assistant.chain import Assistant\n")
+    assert "assistant" in imported_packages(tmp_path)
+
+
+def test_each_layer_owns_its_settings_and_the_top_composes_them():
+    index, generation = set(IndexSettings.model_fields), set(EndpointSettings.model_fields)
+    assert not any(f.startswith("llm_") or f in ("answerer", "judge") for f in index)
+    assert set(GenerationSettings.model_fields) < generation
+    assert all(f.startswith("llm_") for f in generation)
+    assert index | generation < set(Settings.model_fields)
+    assert issubclass(Settings, IndexSettings) and issubclass(Settings, EndpointSettings)
+
+
+def test_the_index_cli_ignores_the_assistants_settings(monkeypatch, tmp_path, capsys):
+    """`python -m index` reads only index settings: a bad answerer setting in the env is
+    not its business, while the assistant's own loader reports it."""
+    from index.cli import main
+
+    monkeypatch.setenv("ATA_LLM_MAX_TOKENS", "1")
+    assert main(["status", "--data-dir", str(tmp_path)]) == 1  # missing, not a crash
+    with pytest.raises(errors.ConfigError, match=r"\(env ATA_LLM_MAX_TOKENS\)"):
+        load_settings()
+    monkeypatch.delenv("ATA_LLM_MAX_TOKENS")
+    with pytest.raises(errors.ConfigError, match=r"flag --window-size or env"):
+        load_settings(window_size=99)
+
+
+def test_every_app_error_is_a_kind_of_the_tree():
+    """One tree: every error class the app reports to a user is defined in
+    source/errors.py and sits under one of the root's few direct kinds."""
+    kinds = {errors.InputError, errors.ConfigError, errors.ArticleError, errors.StoreError,
+             errors.AnswererError}
+    defined = [c for _, c in inspect.getmembers(errors, inspect.isclass)
+               if issubclass(c, errors.AppError) and c is not errors.AppError]
+    assert {c for c in defined if c.__base__ is errors.AppError} == kinds
+    for folder in ("source", "index", "assistant"):
+        for path in (ROOT / folder).rglob("*.py"):
+            tree = ast.parse(path.read_text("utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ClassDef) and path.name != "errors.py":
+                    bases = {getattr(b, "id", getattr(b, "attr", "")) for b in node.bases}
+                    assert not {"AppError"} & bases, f"{path}: {node.name}"
