@@ -21,6 +21,7 @@ from typing import Any
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import Field, SecretStr
 from starlette.exceptions import HTTPException
 
 from assistant import openai_wire as wire
@@ -28,9 +29,27 @@ from assistant.chain import Assistant, Result
 from assistant.history import MAX_JSON_BYTES, load_json
 from assistant.streaming import as_shown
 from assistant.workers import QueueFull, WorkQueue, in_threads
+from index.settings import LayerSettings
 from source.errors import AppError, ConfigError, InputError
 
 log = logging.getLogger(__name__)
+
+
+class ServeSettings(LayerSettings):
+    """The chat API's own options (`python -m assistant serve`); flag > env > default."""
+
+    host: str = Field("127.0.0.1", description="interface to serve on")
+    port: int = Field(8000, ge=0, le=65535, description="port (0: any free one)")
+    api_key: SecretStr | None = Field(None, description="bearer token every request must "
+                                                         "carry; prefer the env var")
+    concurrency: int = Field(2, ge=1, le=64, description="answers computed at once")
+    max_queue: int = Field(64, ge=0, le=10_000, description="requests waiting at most; "
+                                                             "more get 429")
+
+    def check(self) -> None:
+        if self.api_key is not None and not self.api_key.get_secret_value().strip():
+            raise ConfigError("the API key is empty; give a key, or leave --api-key and "
+                              "ATA_API_KEY out to serve without one")
 ALL_ARTICLES = "every indexed article; the assistant picks the one that answers"
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import BinaryIO, TextIO
@@ -18,7 +17,7 @@ from typing import BinaryIO, TextIO
 from assistant.history import MAX_JSON_BYTES, load_json, parse_history, read_history_file
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer, Message
-from source.errors import AppError, ConfigError, InputError, run_cli
+from source.errors import AppError, InputError, run_cli
 
 log = logging.getLogger("assistant")
 
@@ -47,14 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("chat", parents=[common], help="interactive session in the terminal")
     serve = commands.add_parser("serve", parents=[common], help="OpenAI-compatible chat API "
                                 "(POST /v1/chat/completions, GET /v1/models, GET /health)")
-    serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--host", help="interface (default 127.0.0.1; env ATA_HOST)")
+    serve.add_argument("--port", type=int, help="port (default 8000; env ATA_PORT)")
     serve.add_argument("--api-key", help="require 'Authorization: Bearer KEY' (env "
                        "ATA_API_KEY, which keeps the key out of the process list)")
-    serve.add_argument("--concurrency", type=int, default=2, help="answers computed at once "
-                       "(default 2)")
-    serve.add_argument("--max-queue", type=int, default=64, help="requests waiting at most; "
-                       "more get 429 (default 64)")
+    serve.add_argument("--concurrency", type=int, help="answers computed at once "
+                       "(default 2; env ATA_CONCURRENCY)")
+    serve.add_argument("--max-queue", type=int, help="requests waiting at most; more get "
+                       "429 (default 64; env ATA_MAX_QUEUE)")
     return parser
 
 
@@ -97,21 +96,18 @@ def ask(settings: Settings, args: argparse.Namespace) -> int:
 
 def serve(settings: Settings, args: argparse.Namespace) -> int:
     """Bind first (a busy port fails before any model loads), load, then serve."""
-    from assistant.api import bind, build_api, run
+    from assistant.api import ServeSettings, bind, build_api, run
     from assistant.chain import Assistant
 
-    key = args.api_key if args.api_key is not None else os.environ.get("ATA_API_KEY") or None
-    if key is not None and not key.strip():
-        raise ConfigError("--api-key is empty; give a key, or leave the flag out to serve "
-                          "without one")
-    if args.concurrency < 1 or args.max_queue < 0:
-        raise ConfigError("--concurrency must be at least 1 and --max-queue at least 0")
-    sock = bind(args.host, args.port)
+    options = ServeSettings.load(host=args.host, port=args.port, api_key=args.api_key,
+                                 concurrency=args.concurrency, max_queue=args.max_queue)
+    key = options.api_key.get_secret_value() if options.api_key else None
+    sock = bind(options.host, options.port)
     try:
         assistant = Assistant(settings)
         print("Loading the article and models…", file=sys.stderr)
-        api = build_api(assistant.warm_up(), api_key=key, concurrency=args.concurrency,
-                        max_queue=args.max_queue)
+        api = build_api(assistant.warm_up(), api_key=key, concurrency=options.concurrency,
+                        max_queue=options.max_queue)
         host, port = sock.getsockname()[:2]
         where = f"[{host}]" if ":" in host else host
         print(f"Serving the chat API on http://{where}:{port}/v1 (models: "

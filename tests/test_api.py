@@ -504,10 +504,10 @@ def one_error_line(err):
 
 @pytest.mark.parametrize(("flags", "needle"), [
     (["--host", "192.0.2.1"], "cannot serve on 192.0.2.1:"),  # an address not on this host
-    (["--port", "70000"], "port 70000 is not a port number"),
-    (["--api-key", ""], "--api-key is empty"),
-    (["--concurrency", "0"], "--concurrency must be at least 1"),
-    (["--max-queue", "-1"], "--max-queue at least 0"),
+    (["--port", "70000"], "bad setting port (flag --port or env ATA_PORT)"),
+    (["--api-key", ""], "the API key is empty"),
+    (["--concurrency", "0"], "bad setting concurrency (flag --concurrency or env"),
+    (["--max-queue", "-1"], "bad setting max_queue (flag --max-queue or env"),
 ])
 def test_serve_bad_flags_are_one_line(tmp_path, capsys, flags, needle):
     from assistant.cli import main
