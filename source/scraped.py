@@ -30,7 +30,7 @@ _COOKIE_BANNER = re.compile(
     r"\bcookies?\b.*\b(?:policy|consent|accept|we use)\b|\bwe use cookies\b", re.IGNORECASE)
 _LIST_MARKER = re.compile(r"^(?:(?P<bullet>[-–—•*·])|(?P<number>\d{1,2})[.)]|"
                           r"\((?P<letter>[a-z]|[ivx]{1,4})\))\s+")
-_BYLINE = re.compile(r"^(?P<name>[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3}), \S.{0,240}$")
+_BYLINE = re.compile(r"^(?P<name>[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3}), \S.{0,250}$")
 _BY_LINE = re.compile(r"^By (?P<name>[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3})$")
 # Plain-text layout: a rule under a line makes it a heading (Markdown's "setext" style);
 # a box drawn with '*' around text is decoration, the text inside is the document's.
