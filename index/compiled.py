@@ -151,7 +151,7 @@ def compile_model(model: Path, folder: Path) -> None:
                 "max_seq_length": st.max_seq_length, "pad_id": hf.pad_token_id,
                 "dimension": st.get_embedding_dimension()}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1), "utf-8")
-        expected = st.encode(list(_PROBES), normalize_embeddings=True)
+        expected = st.encode(list(_PROBES), normalize_embeddings=True, show_progress_bar=False)
         got = CompiledEmbeddings(tmp)._encode(list(_PROBES))
         diff = float(np.abs(expected - got).max()) if got.shape == expected.shape else np.inf
         if not diff <= PARITY:
