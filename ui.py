@@ -93,24 +93,26 @@ def build_app(assistant: Assistant) -> Any:
         shown = next((c.article for c in answer.citations if c.article in articles), shown)
         yield ("", chat, history, shown, *views(shown, answer.citations), render_trace(result))
 
-    def respond_to_link(message: str, chat: list[dict], history: list[Message], shown: str
-                        ) -> Iterator[tuple]:
-        """A page opened with ?q=… asks that question; without one, nothing happens."""
-        if message.strip():
-            yield from respond(message, chat, history, shown)
+    def respond_to_link(chat: list[dict], history: list[Message], shown: str,
+                        request: gr.Request) -> Iterator[tuple]:
+        """A page opened with ?q=… asks that question; without one, nothing happens (and
+        the question box is left alone: a reader may already be typing)."""
+        question = request.query_params.get("q") or ""
+        if question.strip():
+            yield from respond(question, chat, history, shown)
         else:
             yield (gr.skip(),) * 8
 
-    def linked_question(request: gr.Request) -> str:
-        return (request.query_params.get("q") or "")[: assistant.settings.max_question_chars]
-
-    def outline_question(evt: gr.EventData) -> str:
-        return str(evt._data.get("question", "")) if isinstance(evt._data, dict) else ""
+    def respond_to_outline(chat: list[dict], history: list[Message], shown: str,
+                           evt: gr.EventData) -> Iterator[tuple]:
+        """An outline entry's "Ask about this" asks the question in its button's value."""
+        data = evt._data if isinstance(evt._data, dict) else {}
+        yield from respond(str(data.get("question", "")), chat, history, shown)
 
     # gradio finds these parameters by their types; with postponed annotations and gradio
     # imported here, not at module level, it needs the types themselves
-    linked_question.__annotations__["request"] = gr.Request
-    outline_question.__annotations__["evt"] = gr.EventData
+    respond_to_link.__annotations__["request"] = gr.Request
+    respond_to_outline.__annotations__["evt"] = gr.EventData
 
     def clear(shown: str) -> tuple:
         return "", [], [], shown, *views(shown), ""
@@ -158,10 +160,8 @@ def build_app(assistant: Assistant) -> Any:
         outputs = [box, chatbot, history, picker, panel, outline, examples, trace]
         for event in (box.submit, ask_btn.click):
             event(respond, inputs, outputs).then(None, js=SHOW_FIRST_QUOTE)
-        outline.click(outline_question, None, box).then(respond_to_link, inputs, outputs
-                                                        ).then(None, js=SHOW_FIRST_QUOTE)
-        demo.load(linked_question, None, box).then(respond_to_link, inputs, outputs
-                                                   ).then(None, js=SHOW_FIRST_QUOTE)
+        outline.click(respond_to_outline, inputs[1:], outputs).then(None, js=SHOW_FIRST_QUOTE)
+        demo.load(respond_to_link, inputs[1:], outputs).then(None, js=SHOW_FIRST_QUOTE)
         examples.click(lambda sample: sample[0], examples, box)
         picker.input(views, picker, [panel, outline, examples])
         clear_btn.click(clear, picker, outputs)
