@@ -1,6 +1,6 @@
-"""Nothing in source/, index/ or assistant/ is fitted to the bundled article: none of its
-names (capitalised words inside sentences) or headings appears in their code, comments
-included. The one allowed mention is the bundled file's path."""
+"""Nothing in source/, index/, assistant/, webui/ or ui.py is fitted to the bundled article:
+none of its names (capitalised words inside sentences) or headings appears in their code,
+comments included. The one allowed mention is the bundled file's path."""
 
 import re
 from pathlib import Path
@@ -35,9 +35,10 @@ def offenders(code: str, terms: set[str]) -> list[str]:
 def test_no_name_or_heading_of_the_article_in_the_answering_code(article):
     terms = article_terms(article)
     assert {"Zhengbao", "Kissinger", "Putin"} <= terms  # the check knows what to look for
-    for folder in ("source", "index", "assistant"):
+    for folder in ("source", "index", "assistant", "webui"):
         for path in (ROOT / folder).rglob("*.py"):
             assert offenders(path.read_text("utf-8"), terms) == [], path
+    assert offenders((ROOT / "ui.py").read_text("utf-8"), terms) == []  # examples, outline
 
 
 def test_the_check_catches_a_planted_name(article):

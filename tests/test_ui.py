@@ -182,3 +182,40 @@ def test_example_questions_come_from_the_article_itself():
     assert ui.example_questions(doc) == [
         "What is the main thesis?", "Why Do Hives Fail?",
         "What does the article say about “Honey”?", "Summarize the article in 3 points"]
+
+
+def ui_strings() -> list[str]:
+    """Every string literal of the web app's code: labels, framing words, scripts, styles."""
+    import ast
+    from pathlib import Path
+
+    root = Path(ui.__file__).parent
+    return [node.value for path in [root / "ui.py", *sorted((root / "webui").glob("*.py"))]
+            for node in ast.walk(ast.parse(path.read_text("utf-8")))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+def test_the_app_font_covers_every_character_the_app_shows(article):
+    """The served font files have a glyph for every character of the UI's strings and of
+    the articles it is tested with, in every weight; Gradio's default 600 weight (the file
+    that drew only the capital A of bold words) does not, and the check says so."""
+    from pathlib import Path
+
+    from fontTools.ttLib import TTFont
+    from gradio.themes.utils.fonts import font_file_path
+
+    from source import load_article
+    from webui.assets import FONT, WEIGHTS
+
+    documents = sorted((Path(ui.__file__).parent / "eval" / "documents").glob("*.txt"))
+    texts = [*ui_strings(), article.text, *(load_article(p).text for p in documents)]
+    used = {ch for text in texts for ch in text if ch.isprintable() and not ch.isspace()}
+
+    def missing(weight: int) -> list[str]:
+        cmap = TTFont(font_file_path(FONT, weight)).getBestCmap()
+        return sorted(ch for ch in used if ord(ch) not in cmap)
+
+    assert {"“", "—", "…", "·", "A"} <= used
+    for weight in WEIGHTS:
+        assert missing(weight) == [], weight
+    assert "A" not in missing(600) and "a" in missing(600)  # the broken file, caught

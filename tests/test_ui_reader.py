@@ -70,18 +70,26 @@ def test_columns_are_as_tall_as_each_other(app_url, browser):
     assert outline["right"] <= chat["left"] and chat["right"] <= panel["left"]  # side by side
 
 
-def test_phone_width_stacks_chat_above_the_article(app_url, browser):
-    page = browser.new_page(viewport=PHONE)
+@pytest.mark.parametrize("width", [PHONE["width"], 640])
+def test_narrow_window_stacks_chat_above_the_article(app_url, browser, width):
+    """On a phone (or a narrow window) the columns stack, each full width, nothing
+    overflows sideways, and an answer does not scroll the page away from the chat."""
+    page = browser.new_page(viewport={**PHONE, "width": width})
     page.goto(app_url)
     ask(page, ISLAND)
     answers(page)
+    page.wait_for_selector("#ata-article mark.ata-q.active")
     chat, panel = box_of(page, "#ata-chat-col"), box_of(page, "#ata-article")
     assert panel["top"] >= chat["bottom"]
     for selector in ("#ata-chat-col", "#ata-article", "#ata-outline"):
         rect = box_of(page, selector)
-        assert rect["left"] >= 0 and rect["right"] <= PHONE["width"], selector
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    shoot(page, "ui-phone.png", full_page=True)
+        assert rect["left"] >= 0 and rect["right"] <= width, selector
+        assert rect["width"] >= width - 80, selector  # one column, not two squeezed
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    answer = box_of(page, "#ata-chat .ata-answer")
+    assert answer["bottom"] > 0 and answer["top"] < PHONE["height"]  # still in view
+    if width == PHONE["width"]:
+        shoot(page, "ui-phone.png", full_page=True)
 
 
 def served_fonts(page):
@@ -198,3 +206,100 @@ def test_a_link_with_q_asks_that_question(app_url, browser):
     plain.wait_for_selector("#ata-article h2")
     plain.wait_for_timeout(1_000)  # give a wrongly started answer time to show
     assert plain.locator("#ata-chat .message-row").count() == 0
+
+
+WIND = """# Offshore Wind in the Baltic
+
+Denmark built the world's first offshore wind farm at Vindeby in 1991. It had eleven
+turbines and ran for twenty-five years before it was taken down.
+
+## Why the Baltic suits wind
+
+The sea is shallow and the winds are steady, so foundations are cheap.
+
+- Shallow water keeps foundations cheap.
+- Steady winds keep the turbines turning.
+"""
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    """An assistant over the bundled article and one added with `index add`, and its app."""
+    from assistant.chain import Assistant
+    from index import library as lib
+    from index.settings import load_settings
+    from tests.browser import serve
+
+    data = tmp_path_factory.mktemp("ui-library")
+    source = tmp_path_factory.mktemp("ui-library-src") / "baltic-wind.md"
+    source.write_text(WIND, encoding="utf-8")
+    settings = load_settings(data_dir=data)
+    added = lib.add(settings, source)
+    assistant = Assistant(settings).warm_up()
+    url, demo = serve(assistant)
+    yield url, assistant, added
+    demo.close()
+
+
+def shown_article(page):
+    return page.locator("#ata-article article.ata-doc").get_attribute("data-article")
+
+
+def test_a_second_articles_quote_is_highlighted_in_its_own_text(library, browser, article):
+    url, assistant, wind = library
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(url)
+    picker = page.locator("#ata-picker")
+    for title in (article.title, wind.title):
+        picker.get_by_label(title, exact=True).wait_for()
+    assert shown_article(page) == article.article_id
+
+    question = "Where was the first offshore wind farm built?"
+    ask(page, question)
+    answers(page)
+    expected = assistant.ask(question)
+    cited = [c for c in expected.citations if c.article == wind.article_id]
+    assert cited and any("Vindeby" in c.quote for c in cited)
+    page.wait_for_function(f"() => document.querySelector('#ata-article article')"
+                           f".dataset.article === '{wind.article_id}'", timeout=10_000)
+    marks = page.locator("#ata-article mark.ata-q")
+    assert [m.evaluate("e => e.firstChild.textContent") for m in marks.all()] == \
+        [c.quote for c in cited]
+    assert picker.get_by_label(wind.title, exact=True).is_checked()
+    assert wind.title in page.locator("#ata-chat .ata-answer").last.inner_text()
+    assert wind.title in page.locator("#ata-outline .ata-o-title").inner_text()
+    examples = page.locator("#ata-examples").inner_text()
+    assert "Why the Baltic suits wind" in examples and article.headings[0] not in examples
+    shoot(page, "ui-two-articles.png")
+
+    ask(page, ISLAND)  # back to the main article, highlighted in its own text
+    answers(page, 2)
+    page.wait_for_function(f"() => document.querySelector('#ata-article article')"
+                           f".dataset.article === '{article.article_id}'", timeout=10_000)
+    assert "Zhengbao" in page.locator("#ata-article mark.ata-q").first.inner_text()
+
+
+def test_the_picker_shows_an_article_with_its_own_outline_and_examples(library, browser,
+                                                                      article):
+    url, _, wind = library
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(url)
+    page.locator("#ata-picker").get_by_label(wind.title, exact=True).check()
+    page.wait_for_function(f"() => document.querySelector('#ata-article article')"
+                           f".dataset.article === '{wind.article_id}'", timeout=10_000)
+    assert "Vindeby" in page.locator("#ata-article").inner_text()
+    outline = page.locator("#ata-outline").inner_text()
+    assert "Why the Baltic suits wind" in outline and "Steady winds keep" in outline
+    assert article.headings[0] not in page.locator("#ata-examples").inner_text()
+
+
+def test_a_refusal_names_only_articles_the_reader_can_open(library, browser):
+    url, assistant, _ = library
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(url)
+    ask(page, "How do I bake sourdough bread?")
+    answers(page)
+    refusal = page.locator("#ata-chat .ata-refusal").inner_text()
+    titles = [a.title for a in assistant.articles.values()]
+    choices = page.locator("#ata-picker label").all_inner_texts()
+    assert all(t in refusal for t in titles) and sorted(choices) == sorted(titles)

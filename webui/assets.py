@@ -1,7 +1,7 @@
 """The page's font, style and scripts, all served by the app itself.
 
 The font: Gradio's default theme asks for Source Sans Pro at weights 400 and 600, and the
-600 file it ships is a Cyrillic subset whose only Latin letters are "A" and "B", so every
+600 file it ships is a Cyrillic subset whose only ASCII letters are "A" and "B", so every
 bold word was drawn in a fallback font except its capital A. `theme()` asks for 400 and 700,
 the two complete files (Adobe's Source Sans Pro and IBM Plex Mono, SIL Open Font Licence
 1.1, both shipped inside the gradio package): bold text of any weight is drawn from them.

@@ -51,7 +51,7 @@ def outline(article: Article) -> list[Entry]:
 
 
 def label(text: str, words: int = 8) -> str:
-    """A list item's lead phrase ("Weaken the alliance." -> "Weaken the alliance"), or
+    """A list item's lead phrase ("Lower costs. Prices fall…" -> "Lower costs"), or
     its first words when it has none short enough."""
     lead = re.match(r"(.{8,70}?)(?:[.:;]\s| [-–—] )", text)
     if lead:
