@@ -1,6 +1,7 @@
-"""Nothing in source/, index/, assistant/, webui/ or ui.py is fitted to the bundled article:
-none of its names (capitalised words inside sentences) or headings appears in their code,
-comments included. The one allowed mention is the bundled file's path."""
+"""Nothing in source/, index/, assistant/ or webui/ (the example questions, the outline) is
+fitted to the bundled article: none of its names (capitalised words inside sentences) or
+headings appears in their code, comments included. The one allowed mention is the bundled
+file's path."""
 
 import re
 from pathlib import Path
@@ -38,7 +39,6 @@ def test_no_name_or_heading_of_the_article_in_the_answering_code(article):
     for folder in ("source", "index", "assistant", "webui"):
         for path in (ROOT / folder).rglob("*.py"):
             assert offenders(path.read_text("utf-8"), terms) == [], path
-    assert offenders((ROOT / "ui.py").read_text("utf-8"), terms) == []  # examples, outline
 
 
 def test_the_check_catches_a_planted_name(article):
