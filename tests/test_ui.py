@@ -28,9 +28,9 @@ def test_a_quote_the_answer_names_is_a_block_quote_with_its_marker_and_section(a
     c1 = cite_of(article, "armed clashes on the border island of Zhengbao", 1)
     c1 = Citation(1, c1.quote, c1.start, c1.end, "Some section")
     out = ui.render_answer(Answer("q", f"The article says: “{c1.quote}” [1]", False, [c1]))
-    shown = re.search(r'<p>([^<]*)</p><blockquote class="ata-quote"><p>([^<]*)</p>'
-                      r'<footer><a class="ata-cite" href="#ata-q-1">\[1\]</a> · '
-                      r"<cite>([^<]*)</cite></footer></blockquote>", out)
+    shown = re.search(r'<p>([^<]*)</p><blockquote class="ata-quote"><p><span class="ata-qt">'
+                      r'([^<]*)</span> <a class="ata-cite" href="#ata-q-1">\[1\]</a></p>'
+                      r"<footer><cite>([^<]*)</cite></footer></blockquote>", out)
     assert [html.unescape(g) for g in shown.groups()] == [
         "The article says:", article.text[c1.start:c1.end], "Some section"]
     assert "<ol" not in out and out.count("[1]") == 1  # once, not "1. [1]"
@@ -49,6 +49,17 @@ def test_list_answers_are_lists_of_block_quotes(article):
                      r"</blockquote></li>){2}</ul>", out)
 
 
+def test_quotes_run_together_in_one_block_quote_with_their_section_once(article):
+    cites = [Citation(n, *slice_of(article, q), "Risks")
+             for n, q in ((1, "Weaken NATO"), (2, "demoralize Eastern Europe"))]
+    out = ui.render_answer(Answer("q", "- “Weaken NATO” [1] “demoralize Eastern Europe” [2]",
+                                  False, cites))
+    block = re.findall(r'<blockquote class="ata-quote">(.*?)</blockquote>', out)
+    assert len(block) == 1 and block[0].count("<cite>Risks</cite>") == 1
+    assert [html.unescape(q) for q in re.findall(r'<span class="ata-qt">(.*?)</span>', out)] \
+        == [c.quote for c in cites]
+
+
 def test_paraphrased_citations_are_quoted_after_the_answer(article):
     """A model's own words cite by number only; every quote is still shown exactly."""
     c1 = cite_of(article, "Zhengbao", 1)
@@ -58,8 +69,8 @@ def test_paraphrased_citations_are_quoted_after_the_answer(article):
     assert 'href="#ata-q-1"' in out and 'href="#ata-q-2"' in out
     assert "[1]" not in re.sub(r"<a[^>]*>\[\d\]</a>", "", out.split("<pre")[0])
     sources = out.split('class="ata-sources"')[1]
-    assert [html.unescape(q) for q in re.findall(r"<blockquote[^>]*><p>(.*?)</p>", sources)] \
-        == ["Zhengbao", "$240 billion"]
+    assert [html.unescape(q) for q in re.findall(r'<span class="ata-qt">(.*?)</span>',
+                                                 sources)] == ["Zhengbao", "$240 billion"]
     assert html.unescape(ui.as_text("$240 billion")) == "$240 billion"
 
 

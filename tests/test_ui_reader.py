@@ -51,11 +51,13 @@ def test_answer_is_laid_out_for_a_reader(app_url, browser, assistant):
     ask(page, ISLAND)
     answers(page)
     expected = assistant.ask(ISLAND)
-    quotes = page.locator("#ata-chat .ata-answer blockquote.ata-quote")
+    quotes = page.locator("#ata-chat .ata-answer blockquote.ata-quote .ata-qt")
     assert quotes.count() == len(expected.citations)
     for shown, c in zip(quotes.all(), expected.citations, strict=True):
-        assert shown.locator("p").inner_text() == c.quote
-        assert shown.locator("footer").inner_text() == f"[{c.id}] · {c.section}"
+        assert shown.inner_text() == c.quote
+        assert shown.evaluate("e => e.nextElementSibling.textContent") == f"[{c.id}]"
+        block = shown.locator("xpath=ancestor::blockquote[1]")
+        assert block.locator("footer").inner_text() == c.section
         assert shown.evaluate("e => e.closest('ol') === null")
 
 

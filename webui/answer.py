@@ -11,8 +11,9 @@ as block quotes after it, so every quote stays visible word for word.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from urllib.parse import quote as url_quote
 
 from assistant.citations import MARKER, marker
@@ -95,13 +96,14 @@ def render_answer(answer: Answer, titles: Mapping[str, str] | None = None) -> st
             out.append(f"</{open_list}>" if open_list else "")
             out.append(f'<{line.bullet} class="ata-points">' if line.bullet else "")
             open_list = line.bullet
-        inner = "".join(_quote_html(p.cite, titles) if p.cite else f"<p>{_prose(p.text)}</p>"
-                        for p in line.pieces)
+        inner = "".join(_quotes_html([p.cite for p in run if p.cite], titles) if quoted
+                        else "".join(f"<p>{_prose(p.text)}</p>" for p in run)
+                        for quoted, run in groupby(line.pieces, lambda p: p.cite is not None))
         out.append(f"<li>{inner}</li>" if line.bullet else inner)
     out.append(f"</{open_list}>" if open_list else "")
     if unquoted:
         out.append('<div class="ata-sources"><p class="ata-label">Quoted from the article</p>'
-                   + "".join(_quote_html(c, titles) for c in unquoted) + "</div>")
+                   + "".join(_quotes_html([c], titles) for c in unquoted) + "</div>")
     link = "?q=" + url_quote(answer.question, safe="")
     out.append('<p class="ata-tools"><button type="button" class="ata-copy">Copy as Markdown'
                f'</button> <a class="ata-link" href="{link}">Link to this question</a></p>'
@@ -116,11 +118,16 @@ def _prose(text: str) -> str:
     return re.sub(r"\x00(\d+)\x01", lambda m: f" {cite_link(int(m.group(1)))}", body)
 
 
-def _quote_html(c: Citation, titles: Mapping[str, str]) -> str:
-    where = [f"<i>{as_text(titles[c.article])}</i>"] if c.article in titles else []
-    where += [f"<cite>{as_text(c.section)}</cite>"] if c.section else []
-    return (f'<blockquote class="ata-quote"><p>{as_text(c.quote)}</p><footer>'
-            f'{cite_link(c.id)}{"".join(f" · {w}" for w in where)}</footer></blockquote>')
+def _quotes_html(cites: Sequence[Citation], titles: Mapping[str, str]) -> str:
+    """Quotes one after another in the answer as one block quote: each quote exactly, with
+    its [n]; their section (and article, if not the main one) once below."""
+    quotes = " ".join(f'<span class="ata-qt">{as_text(c.quote)}</span> {cite_link(c.id)}'
+                      for c in cites)
+    where = dict.fromkeys([f"<i>{as_text(titles[c.article])}</i>" for c in cites
+                           if c.article in titles] +
+                          [f"<cite>{as_text(c.section)}</cite>" for c in cites if c.section])
+    footer = f"<footer>{' · '.join(where)}</footer>" if where else ""
+    return f'<blockquote class="ata-quote"><p>{quotes}</p>{footer}</blockquote>'
 
 
 def answer_markdown(answer: Answer, titles: Mapping[str, str] | None = None) -> str:
