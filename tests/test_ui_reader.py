@@ -210,36 +210,13 @@ def test_a_link_with_q_asks_that_question(app_url, browser):
     assert plain.locator("#ata-chat .message-row").count() == 0
 
 
-WIND = """# Offshore Wind in the Baltic
-
-Denmark built the world's first offshore wind farm at Vindeby in 1991. It had eleven
-turbines and ran for twenty-five years before it was taken down.
-
-## Why the Baltic suits wind
-
-The sea is shallow and the winds are steady, so foundations are cheap.
-
-- Shallow water keeps foundations cheap.
-- Steady winds keep the turbines turning.
-"""
-
-
 @pytest.fixture(scope="module")
-def library(tmp_path_factory):
-    """An assistant over the bundled article and one added with `index add`, and its app."""
-    from assistant.chain import Assistant
-    from index import library as lib
-    from index.settings import load_settings
+def library(two_articles):
+    """The app over the bundled article and a second one (conftest's "baltic-wind")."""
     from tests.browser import serve
 
-    data = tmp_path_factory.mktemp("ui-library")
-    source = tmp_path_factory.mktemp("ui-library-src") / "baltic-wind.md"
-    source.write_text(WIND, encoding="utf-8")
-    settings = load_settings(data_dir=data)
-    added = lib.add(settings, source)
-    assistant = Assistant(settings).warm_up()
-    url, demo = serve(assistant)
-    yield url, assistant, added
+    url, demo = serve(two_articles)
+    yield url, two_articles, two_articles.articles["baltic-wind"]
     demo.close()
 
 
@@ -291,7 +268,7 @@ def test_the_picker_shows_an_article_with_its_own_outline_and_examples(library, 
                            f".dataset.article === '{wind.article_id}'", timeout=10_000)
     assert "Vindeby" in page.locator("#ata-article").inner_text()
     outline = page.locator("#ata-outline").inner_text()
-    assert "Why the Baltic suits wind" in outline and "Steady winds keep" in outline
+    assert wind.title in outline and "Why the Baltic suits wind" in outline
     assert article.headings[0] not in page.locator("#ata-examples").inner_text()
 
 
