@@ -11,126 +11,26 @@ import argparse
 import html
 import logging
 import os
-import re
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from assistant.chain import Assistant, Result
-from assistant.citations import MARKER
 from assistant.history import load_json, parse_history
 from assistant.settings import load_settings
-from assistant.types import Answer, Citation, Message
+from assistant.types import Citation, Message
 from source.article import Article
 from source.errors import AppError
+from webui.answer import answer_markdown, as_text, render_answer, render_partial
+from webui.article import render_article
+from webui.assets import CSS, HEAD, OUTLINE_JS, SHOW_FIRST_QUOTE, theme
+from webui.outline import example_questions, question_about, render_outline
 
 log = logging.getLogger("ui")
 
-def example_questions(article: Any, limit: int = 4) -> list[str]:
-    """Questions any article invites, from its own structure: its thesis, its headings
-    (a heading that is a question is asked as it is), and a summary."""
-    out = ["What is the main thesis?"]
-    for heading in article.headings:
-        text = " ".join(heading.split()).rstrip(":.")
-        out.append(text if text.endswith("?") else f"What does the article say about "
-                                                     f"“{text}”?")
-        if len(out) >= limit - 1:
-            break
-    out.append("Summarize the article in 3 points")
-    return out[:limit]
-
-# Every character HTML or Markdown gives a meaning to, as a numeric entity: inert in both.
-_INERT = {ord(ch): f"&#{ord(ch)};" for ch in "&<>\"'\\`*_{}[]()#+-.!|~=$:"}
-
-# Clicking a citation marker or a quote highlights and scrolls to it in the article.
-HEAD = """<script>
-document.addEventListener("click", (ev) => {
-  const link = ev.target.closest("a.ata-cite");
-  if (!link) return;
-  ev.preventDefault();
-  const mark = document.getElementById(link.getAttribute("href").slice(1));
-  if (!mark) return;
-  document.querySelectorAll("mark.ata-q.active").forEach((m) => m.classList.remove("active"));
-  mark.classList.add("active");
-  mark.scrollIntoView({behavior: "smooth", block: "nearest"});
-});
-</script>"""
-CSS = """
-#ata-article { max-height: 700px; overflow-y: auto !important; line-height: 1.55; }
-#ata-article h1 { font-size: 1.35em; } #ata-article h2 { font-size: 1.1em; margin-top: 1.2em; }
-mark.ata-q { background: #fff1a8; padding: 0 .1em; }
-mark.ata-q.active { background: #ffc94d; outline: 2px solid #e0a000; }
-mark.ata-q sup { color: #805b00; font-weight: 600; }
-.ata-byline { font-style: italic; }
-"""
-SCROLL_TO_FIRST = """() => {
-  const m = document.querySelector("#ata-article mark.ata-q");
-  if (m) m.scrollIntoView({behavior: "smooth", block: "nearest"});
-}"""
-
-
-def as_text(text: str) -> str:
-    """User or article text made inert for the chat's Markdown+HTML renderer."""
-    return text.translate(_INERT)
-
-
-def render_answer(answer: Answer, titles: dict[str, str] | None = None) -> str:
-    """The answer with clickable [n] markers, then its numbered quotes; a quote from an
-    added article (not the one in the panel) names that article."""
-    titles = titles or {}
-    if answer.refused:
-        return f"<em>{as_text(answer.answer)}</em>"
-    body = as_text(MARKER.sub(lambda m: f"\x00{m.group(1)}\x01", answer.answer))
-    body = re.sub(r"\x00(\d+)\x01", lambda m: f" {_cite_link(int(m.group(1)))}", body)
-    def where(c: Citation) -> str:
-        parts = [f"<i>{as_text(titles[c.article])}</i>"] if c.article in titles else []
-        parts += [as_text(c.section)] if c.section else []
-        return "".join(f" — <small>{p}</small>" for p in parts)
-
-    items = "".join(f"<li>{_cite_link(c.id)} “{as_text(c.quote)}”{where(c)}</li>"
-                    for c in answer.citations)
-    return f"{body}\n\n<ol class=\"ata-quotes\">{items}</ol>"
-
-
-def _cite_link(n: int) -> str:
-    return f'<a class="ata-cite" href="#ata-q-{n}">[{n}]</a>'
-
-
-def render_article(article: Article, citations: Sequence[Citation] = ()) -> str:
-    """The clean article as HTML, with each cited quote in a <mark> at its exact offsets."""
-    marks = sorted((c for c in citations if c.article in (None, article.article_id)),
-                   key=lambda c: c.start)
-    out: list[str] = []
-    open_list: str | None = None
-    for block in article.blocks:
-        tag = ("ol" if block.marker[:1].isdigit() else "ul") if block.kind == "list_item" else None
-        if tag != open_list:
-            if open_list:
-                out.append(f"</{open_list}>")
-            if tag:
-                out.append(f"<{tag}>")
-            open_list = tag
-        inner = _highlight(article.text, block.start, block.end, marks)
-        out.append({"title": "<h1>{}</h1>", "heading": "<h2>{}</h2>", "list_item": "<li>{}</li>",
-                    "byline": '<p class="ata-byline">{}</p>'}.get(block.kind, "<p>{}</p>")
-                   .format(inner))
-    if open_list:
-        out.append(f"</{open_list}>")
-    return "\n".join(out)
-
-
-def _highlight(text: str, start: int, end: int, marks: Sequence[Citation]) -> str:
-    parts: list[str] = []
-    pos = start
-    for c in marks:
-        if c.start < start or c.end > end or c.start < pos:
-            continue  # quotes never cross blocks; an overlapping second quote is skipped
-        parts.append(html.escape(text[pos : c.start]))
-        parts.append(f'<mark class="ata-q" id="ata-q-{c.id}" data-cite="{c.id}">'
-                     f"{html.escape(text[c.start : c.end])}<sup>[{c.id}]</sup></mark>")
-        pos = c.end
-    parts.append(html.escape(text[pos:end]))
-    return "".join(parts)
+__all__ = ["answer_markdown", "as_text", "build_app", "example_questions", "launch", "main",
+           "question_about", "render_answer", "render_article", "render_outline",
+           "render_trace"]
 
 
 def render_trace(result: Result) -> str:
@@ -155,10 +55,19 @@ def build_app(assistant: Assistant) -> Any:
     """The page, wired to `assistant`; nothing is loaded or served here."""
     import gradio as gr
 
-    article = assistant.article
-    others = {aid: a.title for aid, a in assistant.articles.items() if aid != article.article_id}
+    articles: dict[str, Article] = assistant.articles
+    main_article = assistant.article
+    others = {aid: a.title for aid, a in articles.items() if aid != main_article.article_id}
 
-    def respond(message: str, chat: list[dict], history: list[Message]) -> Iterator[tuple]:
+    def views(article_id: str, citations: Sequence[Citation] = ()) -> tuple:
+        """The panel, outline and example questions for one article."""
+        article = articles.get(article_id, main_article)
+        return (render_article(article, citations), render_outline(article),
+                gr.Dataset(samples=[[q] for q in example_questions(article)]))
+
+    def respond(message: str, chat: list[dict], history: list[Message], shown: str
+                ) -> Iterator[tuple]:
+        skip = (gr.skip(),) * 5
         chat = [*chat, {"role": "user", "content": as_text(message)},
                 {"role": "assistant", "content": "…"}]
         try:
@@ -169,21 +78,44 @@ def build_app(assistant: Assistant) -> Any:
                     result = piece
                     break
                 text += piece
-                chat[-1]["content"] = as_text(MARKER.sub("", text))  # markers come at the end
-                yield "", chat, history, gr.skip(), gr.skip()
+                chat[-1]["content"] = render_partial(text)  # markers come at the end
+                yield "", chat, history, *skip
         except AppError as exc:
             chat[-1]["content"] = f"<em>Sorry: {as_text(str(exc))}</em>"
-            yield "", chat, history, gr.skip(), gr.skip()
+            yield "", chat, history, *skip
             return
         assert result is not None
-        chat[-1]["content"] = render_answer(result.answer, others)
+        answer = result.answer
+        chat[-1]["content"] = render_answer(answer, others)
         history = [*history, Message(role="user", content=question),
-                   Message(role="assistant", content=result.answer.answer)]
-        yield ("", chat, history, render_article(article, result.answer.citations),
-               render_trace(result))
+                   Message(role="assistant", content=answer.answer)]
+        # a quote is shown in its own article: switch the panel to it
+        shown = next((c.article for c in answer.citations if c.article in articles), shown)
+        yield ("", chat, history, shown, *views(shown, answer.citations), render_trace(result))
 
-    def clear() -> tuple:
-        return "", [], [], render_article(article), ""
+    def respond_to_link(chat: list[dict], history: list[Message], shown: str,
+                        request: gr.Request) -> Iterator[tuple]:
+        """A page opened with ?q=… asks that question; without one, nothing happens (and
+        the question box is left alone: a reader may already be typing)."""
+        question = request.query_params.get("q") or ""
+        if question.strip():
+            yield from respond(question, chat, history, shown)
+        else:
+            yield (gr.skip(),) * 8
+
+    def respond_to_outline(chat: list[dict], history: list[Message], shown: str,
+                           evt: gr.EventData) -> Iterator[tuple]:
+        """An outline entry's "Ask about this" asks the question in its button's value."""
+        data = evt._data if isinstance(evt._data, dict) else {}
+        yield from respond(str(data.get("question", "")), chat, history, shown)
+
+    # gradio finds these parameters by their types; with postponed annotations and gradio
+    # imported here, not at module level, it needs the types themselves
+    respond_to_link.__annotations__["request"] = gr.Request
+    respond_to_outline.__annotations__["evt"] = gr.EventData
+
+    def clear(shown: str) -> tuple:
+        return "", [], [], shown, *views(shown), ""
 
     def ask(question: str, history_json: str = "[]") -> dict:
         """Same JSON as `python -m assistant ask --json`; {"error": …} for bad input."""
@@ -194,36 +126,56 @@ def build_app(assistant: Assistant) -> Any:
         except AppError as exc:
             return {"error": str(exc)}
 
+    several = len(articles) > 1
+    heading = ("Ask the articles" if several
+               else f"Ask the article — {as_text(main_article.title)}")
     with gr.Blocks(title="Ask the article", analytics_enabled=False) as demo:
         history = gr.State([])
-        gr.Markdown(f"### Ask the article — {as_text(article.title)}")
-        with gr.Row():
-            with gr.Column(scale=5):
+        gr.Markdown(f"### {heading}")
+        picker = gr.Radio([(a.title, aid) for aid, a in articles.items()],
+                          value=main_article.article_id, label="Article shown",
+                          visible=several, elem_id="ata-picker")
+        with gr.Row(elem_id="ata-main"):
+            with gr.Column(scale=2, min_width=200, elem_id="ata-outline-col"):
+                outline = gr.HTML(render_outline(main_article), elem_id="ata-outline",
+                                  js_on_load=OUTLINE_JS, padding=False)
+            with gr.Column(scale=5, elem_id="ata-chat-col"):
                 chatbot = gr.Chatbot(label="Chat", height=520, sanitize_html=True,
                                      elem_id="ata-chat", buttons=["copy"])
-                box = gr.Textbox(placeholder="Ask about the article and press Enter",
-                                 show_label=False, elem_id="ata-question", max_lines=4)
                 with gr.Row():
-                    gr.Examples(example_questions(article), inputs=box, label="Examples")
-                    clear_btn = gr.Button("Clear", variant="secondary", scale=0)
+                    box = gr.Textbox(placeholder="Ask about the article and press Enter",
+                                     show_label=False, elem_id="ata-question", max_lines=4,
+                                     scale=8)
+                    ask_btn = gr.Button("Ask", variant="primary", scale=0, min_width=70,
+                                        elem_id="ata-ask")
+                    clear_btn = gr.Button("Clear", variant="secondary", scale=0, min_width=70)
+                examples = gr.Dataset(components=[box], label="Examples", elem_id="ata-examples",
+                                      samples=[[q] for q in example_questions(main_article)])
                 with gr.Accordion("How this answer was found", open=False):
                     trace = gr.HTML(elem_id="ata-trace")
-            with gr.Column(scale=4):
-                panel = gr.HTML(render_article(article), elem_id="ata-article", max_height=700,
+            with gr.Column(scale=5, elem_id="ata-article-col"):
+                panel = gr.HTML(render_article(main_article), elem_id="ata-article",
                                 padding=True)
-        outputs = [box, chatbot, history, panel, trace]
-        box.submit(respond, [box, chatbot, history], outputs).then(None, js=SCROLL_TO_FIRST)
-        clear_btn.click(clear, None, outputs)
+        inputs = [box, chatbot, history, picker]
+        outputs = [box, chatbot, history, picker, panel, outline, examples, trace]
+        for event in (box.submit, ask_btn.click):
+            event(respond, inputs, outputs).then(None, js=SHOW_FIRST_QUOTE)
+        outline.click(respond_to_outline, inputs[1:], outputs).then(None, js=SHOW_FIRST_QUOTE)
+        demo.load(respond_to_link, inputs[1:], outputs).then(None, js=SHOW_FIRST_QUOTE)
+        examples.click(lambda sample: sample[0], examples, box)
+        picker.input(views, picker, [panel, outline, examples])
+        clear_btn.click(clear, picker, outputs)
         gr.api(ask, api_name="ask")
     demo.queue(default_concurrency_limit=2, max_size=64)
     return demo
 
 
 def launch(demo: Any, host: str, port: int, share: bool = False, block: bool = True) -> Any:
-    """Serve locally: no analytics, no server-side rendering, scripts and styles inline."""
+    """Serve locally: no analytics, no server-side rendering, fonts, scripts and styles
+    from the app itself."""
     return demo.launch(server_name=host, server_port=port, share=share, ssr_mode=False,
-                       head=HEAD, css=CSS, prevent_thread_lock=not block, quiet=not block,
-                       footer_links=["api"])
+                       theme=theme(), head=HEAD, css=CSS, prevent_thread_lock=not block,
+                       quiet=not block, footer_links=["api"])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

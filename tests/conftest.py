@@ -68,3 +68,25 @@ def two_articles(assistant, tmp_path_factory):
     settings = assistant.settings.model_copy(update={"data_dir": folder / "data"})
     second = ensure_index(settings, load_article(path), assistant.index.vectorstore.embeddings)
     return Assistant(assistant.settings, index=[assistant.index, second]).warm_up()
+
+
+@pytest.fixture(scope="module")
+def app_url(assistant):
+    """The web app for the shared assistant, served on loopback for one test module."""
+    from tests.browser import serve
+
+    url, demo = serve(assistant)
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium (skips with the reason when it is not installed)."""
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, launch_chromium
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with launch_chromium(sync_api) as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -1,6 +1,7 @@
-"""Nothing in source/, index/ or assistant/ is fitted to the bundled article: none of its
-names (capitalised words inside sentences), headings or numbers of three digits or more
-appears in their code, comments included. The one allowed mention is the bundled file's path."""
+"""Nothing in source/, index/, assistant/ or webui/ (the example questions, the outline) is
+fitted to the bundled article: none of its names (capitalised words inside sentences),
+headings or numbers of three digits or more appears in their code, comments included.
+The one allowed mention is the bundled file's path."""
 
 import re
 from pathlib import Path
@@ -36,7 +37,7 @@ def offenders(code: str, terms: set[str]) -> list[str]:
 def test_no_name_or_heading_of_the_article_in_the_answering_code(article):
     terms = article_terms(article)
     assert {"Zhengbao", "Kissinger", "Putin", "1971"} <= terms  # it knows what to look for
-    for folder in ("source", "index", "assistant"):
+    for folder in ("source", "index", "assistant", "webui"):
         for path in (ROOT / folder).rglob("*.py"):
             assert offenders(path.read_text("utf-8"), terms) == [], path
 

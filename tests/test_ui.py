@@ -8,21 +8,100 @@ import pytest
 import ui
 from assistant.types import Answer, Citation
 from source import parse_article
+from source.markdown import read_markdown
+from webui.answer import layout
+from webui.outline import outline
+
+
+def slice_of(article, needle):
+    start = article.text.index(needle)
+    return needle, start, start + len(needle)
 
 
 def cite_of(article, needle, n=1):
-    start = article.text.index(needle)
-    return Citation(n, needle, start, start + len(needle), None)
+    return Citation(n, *slice_of(article, needle), None)
 
 
-def test_markers_become_links_and_quotes_are_listed(article):
+def test_a_quote_the_answer_names_is_a_block_quote_with_its_marker_and_section(article):
+    """The reader sees the framing line, then the exact quote as a block quote with [n] and
+    its section; the [n] is never numbered a second time by a list around it."""
+    c1 = cite_of(article, "armed clashes on the border island of Zhengbao", 1)
+    c1 = Citation(1, c1.quote, c1.start, c1.end, "Some section")
+    out = ui.render_answer(Answer("q", f"The article says: “{c1.quote}” [1]", False, [c1]))
+    shown = re.search(r'<p>([^<]*)</p><blockquote class="ata-quote"><p><span class="ata-qt">'
+                      r'([^<]*)</span> <a class="ata-cite" href="#ata-q-1">\[1\]</a></p>'
+                      r"<footer><cite>([^<]*)</cite></footer></blockquote>", out)
+    assert [html.unescape(g) for g in shown.groups()] == [
+        "The article says:", article.text[c1.start:c1.end], "Some section"]
+    assert "<ol" not in out and out.count("[1]") == 1  # once, not "1. [1]"
+
+
+def test_list_answers_are_lists_of_block_quotes(article):
+    cites = [cite_of(article, "Weaken NATO", 1), cite_of(article, "demoralize Eastern Europe", 2)]
+    text = "The article lists two points:\n- “Weaken NATO” [1]\n- “demoralize Eastern Europe” [2]"
+    lines, unquoted = layout(Answer("q", text, False, cites))
+    assert [(line.bullet, [p.cite.id if p.cite else p.text for p in line.pieces])
+            for line in lines] == [("", ["The article lists two points:"]), ("ul", [1]),
+                                   ("ul", [2])]
+    assert unquoted == []
+    out = ui.render_answer(Answer("q", text, False, cites))
+    assert re.search(r'<ul class="ata-points">(<li><blockquote class="ata-quote">.*?'
+                     r"</blockquote></li>){2}</ul>", out)
+
+
+def test_quotes_run_together_in_one_block_quote_with_their_section_once(article):
+    cites = [Citation(n, *slice_of(article, q), "Risks")
+             for n, q in ((1, "Weaken NATO"), (2, "demoralize Eastern Europe"))]
+    out = ui.render_answer(Answer("q", "- “Weaken NATO” [1] “demoralize Eastern Europe” [2]",
+                                  False, cites))
+    block = re.findall(r'<blockquote class="ata-quote">(.*?)</blockquote>', out)
+    assert len(block) == 1 and block[0].count("<cite>Risks</cite>") == 1
+    assert [html.unescape(q) for q in re.findall(r'<span class="ata-qt">(.*?)</span>', out)] \
+        == [c.quote for c in cites]
+
+
+def test_paraphrased_citations_are_quoted_after_the_answer(article):
+    """A model's own words cite by number only; every quote is still shown exactly."""
     c1 = cite_of(article, "Zhengbao", 1)
     c2 = cite_of(article, "$240 billion", 2)
     out = ui.render_answer(Answer("q", "Island “x” [1] and trade [2]", False, [c1, c2]))
-    assert out.count('class="ata-cite"') == 4  # two markers, two list entries
+    assert out.count('class="ata-cite"') == 4  # two markers, two quotes
     assert 'href="#ata-q-1"' in out and 'href="#ata-q-2"' in out
-    assert "[1]" not in re.sub(r"<a[^>]*>\[\d\]</a>", "", out)  # no raw markers left
-    assert "<ol" in out and html.unescape(ui.as_text("$240 billion")) == "$240 billion"
+    assert "[1]" not in re.sub(r"<a[^>]*>\[\d\]</a>", "", out.split("<pre")[0])
+    sources = out.split('class="ata-sources"')[1]
+    assert [html.unescape(q) for q in re.findall(r'<span class="ata-qt">(.*?)</span>',
+                                                 sources)] == ["Zhengbao", "$240 billion"]
+    assert html.unescape(ui.as_text("$240 billion")) == "$240 billion"
+
+
+def test_a_quote_in_other_words_than_the_citation_is_not_taken_for_it(article):
+    """Only the citation's exact text makes a block quote; a near miss stays prose."""
+    c1 = cite_of(article, "Zhengbao", 1)
+    lines, unquoted = layout(Answer("q", "It says “Zhengbao island” [1]", False, [c1]))
+    assert [p.cite for p in lines[0].pieces] == [None] and unquoted == [c1]
+
+
+def test_markdown_copy_has_every_quote_exactly_with_section_and_offsets(article):
+    cites = [Citation(1, *slice_of(article, "Weaken NATO"), "Risks"),
+             Citation(2, *slice_of(article, "$240 billion"), None, "other-doc")]
+    text = "Two points:\n- “Weaken NATO” [1]\n- “$240 billion” [2]"
+    md = ui.answer_markdown(Answer("Why?", text, False, cites), {"other-doc": "Other Doc"})
+    assert md == ("**Q:** Why?\n\nTwo points:\n\n"
+                  f"- > Weaken NATO\n  >\n  > — [1] *Risks*, characters {cites[0].start}–"
+                  f"{cites[0].end}\n"
+                  f"- > $240 billion\n  >\n  > — [2] characters {cites[1].start}–"
+                  f"{cites[1].end}, of “Other Doc”\n")
+    for c in cites:
+        assert f"> {article.text[c.start:c.end]}\n" in md
+
+
+def test_answer_carries_its_markdown_and_a_link_that_asks_again(article):
+    c1 = cite_of(article, "Zhengbao", 1)
+    answer = Answer("Où & why?", "The article says: “Zhengbao” [1]", False, [c1])
+    out = ui.render_answer(answer)
+    assert 'href="?q=O%C3%B9%20%26%20why%3F"' in out
+    pre = re.search(r'<pre class="ata-md" hidden>(.*?)</pre>', out).group(1)
+    assert "\n" not in pre and html.unescape(pre) == ui.answer_markdown(answer)
 
 
 def test_refusal_has_no_sources():
@@ -40,9 +119,39 @@ def test_highlight_text_equals_quote(article):
 
 def test_article_structure_rendered(article):
     page = ui.render_article(article)
-    assert page.count("<h2>") == len(article.headings)
-    assert page.startswith("<h1>") and page.count("<ol>") == 1 and "ata-byline" in page
+    assert len(re.findall(r"<h2 id=", page)) == len(article.headings)
+    assert "\n<h1 id=" in page and page.count("<ol>") == 1 and "ata-byline" in page
     assert "<mark" not in page
+    ids = re.findall(r' id="(ata-b-\d+)"', page)
+    assert len(ids) == len(set(ids)) == len(article.blocks)
+
+
+def test_a_citation_of_another_article_is_not_marked_in_this_one(article):
+    here = cite_of(article, "Zhengbao", 1)
+    there = Citation(2, "x", here.start, here.end, None, "other-doc")
+    page = ui.render_article(article, [there])
+    assert "<mark" not in page
+    assert "<mark" in ui.render_article(article, [here])
+
+
+def test_outline_has_title_sections_and_list_items_linked_into_the_article(article):
+    entries = outline(article)
+    headings = [e.label for e in entries if e.depth == 1]
+    assert entries[0].label == article.title and headings == article.headings
+    items = [b for b in article.blocks if b.kind == "list_item"]
+    assert len([e for e in entries if e.depth == 2]) == len(items)
+    page, nav = ui.render_article(article), ui.render_outline(article)
+    targets = re.findall(r'<a class="ata-go" href="#(ata-b-\d+)">', nav)
+    assert len(targets) == len(entries) and all(f' id="{t}"' in page for t in targets)
+    asks = [html.unescape(v) for v in re.findall(r'class="ata-ask-about" value="([^"]*)"', nav)]
+    assert asks == [ui.example_questions(article)[0],
+                    *[ui.question_about(h) for h in article.headings]]
+
+
+def test_outline_of_an_article_without_headings_or_lists():
+    doc = parse_article(b"# Only a Title\n\nOne paragraph.", "bare", read_markdown)
+    nav = ui.render_outline(doc)
+    assert "Only a Title" in nav and "ata-o-sections" not in nav and nav.endswith("</nav>")
 
 
 @pytest.mark.parametrize("question", [
@@ -79,11 +188,45 @@ def test_api_ask_turns_abusive_history_into_an_error_object(assistant):
 
 
 def test_example_questions_come_from_the_article_itself():
-    from source import parse_article
-    from source.markdown import read_markdown
-
     doc = parse_article(b"# Bees\n\nText.\n\n## Why Do Hives Fail?\n\nMore.\n\n## Honey\n\nEnd.",
                         "bees", read_markdown)
     assert ui.example_questions(doc) == [
         "What is the main thesis?", "Why Do Hives Fail?",
         "What does the article say about “Honey”?", "Summarize the article in 3 points"]
+
+
+def ui_strings() -> list[str]:
+    """Every string literal of the web app's code: labels, framing words, scripts, styles."""
+    import ast
+    from pathlib import Path
+
+    root = Path(ui.__file__).parent
+    return [node.value for path in [root / "ui.py", *sorted((root / "webui").glob("*.py"))]
+            for node in ast.walk(ast.parse(path.read_text("utf-8")))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+def test_the_app_font_covers_every_character_the_app_shows(article):
+    """The served font files have a glyph for every character of the UI's strings and of
+    the articles it is tested with, in every weight; Gradio's default 600 weight (the file
+    that drew only the capital A of bold words) does not, and the check says so."""
+    from pathlib import Path
+
+    from fontTools.ttLib import TTFont
+    from gradio.themes.utils.fonts import font_file_path
+
+    from source import load_article
+    from webui.assets import FONT, WEIGHTS
+
+    documents = sorted((Path(ui.__file__).parent / "eval" / "documents").glob("*.txt"))
+    texts = [*ui_strings(), article.text, *(load_article(p).text for p in documents)]
+    used = {ch for text in texts for ch in text if ch.isprintable() and not ch.isspace()}
+
+    def missing(weight: int) -> list[str]:
+        cmap = TTFont(font_file_path(FONT, weight)).getBestCmap()
+        return sorted(ch for ch in used if ord(ch) not in cmap)
+
+    assert {"“", "—", "…", "·", "A"} <= used
+    for weight in WEIGHTS:
+        assert missing(weight) == [], weight
+    assert "A" not in missing(600) and "a" in missing(600)  # the broken file, caught

@@ -4,47 +4,12 @@ Chromium is Debian's (/usr/bin/chromium, installed by .ci/run); no browser is do
 """
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 
-import ui
-from tests.loopback import free_port
+from tests.browser import ask, shoot
 
 pytestmark = pytest.mark.slow
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def app_url(assistant):
-    port = free_port()
-    demo = ui.build_app(assistant)
-    ui.launch(demo, "127.0.0.1", port, block=False)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium; .ci/run does)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-def ask(page, question):
-    box = page.locator("#ata-question textarea")
-    box.fill(question)
-    box.press("Enter")
 
 
 def test_chat_answers_highlights_and_follows_up(app_url, browser):
@@ -62,7 +27,7 @@ def test_chat_answers_highlights_and_follows_up(app_url, browser):
 
     ask(page, "Why was China interested in that?")
     page.wait_for_function(
-        "() => document.querySelectorAll('#ata-chat ol.ata-quotes').length >= 2",
+        "() => document.querySelectorAll('#ata-chat .ata-answer').length >= 2",
         timeout=60_000)
     assert page.locator("#ata-article mark.ata-q").count() >= 1
     page.get_by_text("How this answer was found").click()
@@ -72,14 +37,13 @@ def test_chat_answers_highlights_and_follows_up(app_url, browser):
 
     page.locator("#ata-chat a.ata-cite").last.click()
     page.wait_for_selector("#ata-article mark.ata-q.active", timeout=5_000)
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "ui-answer.png"))
+    shoot(page, "ui-answer.png")
 
     ask(page, "<script>alert(1)</script><img src=x onerror=alert(2)> **bold**")
     page.wait_for_function(
         "() => document.querySelector('#ata-chat').innerText.includes('<script>alert(1)')",
         timeout=60_000)
-    page.screenshot(path=str(ARTIFACTS / "ui-escaped.png"), full_page=True)
+    shoot(page, "ui-escaped.png", full_page=True)
     assert dialogs == []  # nothing the user typed ran
     assert hosts == {app_url.split("/")[2]}, hosts  # no request left the machine
 

@@ -1,0 +1,56 @@
+"""The article panel: the clean text as HTML, each block with an id the outline links to,
+and each cited quote in a <mark> at its exact offsets."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from assistant.types import Citation
+from source.article import Article
+
+_TAGS = {"title": "<h1 id=\"{id}\">{}</h1>", "heading": "<h2 id=\"{id}\">{}</h2>",
+         "list_item": "<li id=\"{id}\">{}</li>",
+         "byline": "<p id=\"{id}\" class=\"ata-byline\">{}</p>"}
+
+
+def block_id(index: int) -> str:
+    """The element id of the article's block number `index` (the outline links to it)."""
+    return f"ata-b-{index}"
+
+
+def render_article(article: Article, citations: Sequence[Citation] = ()) -> str:
+    """The clean article as HTML, with each of its cited quotes marked. Citations of
+    another article are left out: each article is shown with its own quotes."""
+    marks = sorted((c for c in citations if c.article in (None, article.article_id)),
+                   key=lambda c: c.start)
+    out: list[str] = [f'<article class="ata-doc" data-article="{html.escape(article.article_id)}">']
+    open_list: str | None = None
+    for i, block in enumerate(article.blocks):
+        tag = ("ol" if block.marker[:1].isdigit() else "ul") if block.kind == "list_item" else None
+        if tag != open_list:
+            if open_list:
+                out.append(f"</{open_list}>")
+            if tag:
+                out.append(f"<{tag}>")
+            open_list = tag
+        inner = _highlight(article.text, block.start, block.end, marks)
+        out.append(_TAGS.get(block.kind, '<p id="{id}">{}</p>').format(inner, id=block_id(i)))
+    if open_list:
+        out.append(f"</{open_list}>")
+    out.append("</article>")
+    return "\n".join(out)
+
+
+def _highlight(text: str, start: int, end: int, marks: Sequence[Citation]) -> str:
+    parts: list[str] = []
+    pos = start
+    for c in marks:
+        if c.start < start or c.end > end or c.start < pos:
+            continue  # quotes never cross blocks; an overlapping second quote is skipped
+        parts.append(html.escape(text[pos : c.start]))
+        parts.append(f'<mark class="ata-q" id="ata-q-{c.id}" data-cite="{c.id}">'
+                     f"{html.escape(text[c.start : c.end])}<sup>[{c.id}]</sup></mark>")
+        pos = c.end
+    parts.append(html.escape(text[pos:end]))
+    return "".join(parts)
