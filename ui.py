@@ -20,7 +20,7 @@ from assistant.history import load_json, parse_history
 from assistant.settings import load_settings
 from assistant.types import Citation, Message
 from source.article import Article
-from source.errors import AppError
+from source.errors import AppError, ConfigError, run_cli
 from webui.answer import answer_markdown, as_text, render_answer, render_partial
 from webui.article import render_article
 from webui.assets import CSS, HEAD, OUTLINE_JS, SHOW_FIRST_QUOTE, theme
@@ -189,22 +189,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read when gradio is imported
-    try:
-        assistant = Assistant(load_settings(data_dir=args.data_dir, article=args.article,
-                                            chroma_url=args.chroma_url))
+
+    def body() -> int:
+        from assistant.api import bind
+
+        settings = load_settings(data_dir=args.data_dir, article=args.article,
+                                 chroma_url=args.chroma_url)
+        bind(args.host, args.port).close()  # a busy port fails before any model loads
         print("Loading the article and models (building the index on first use)…",
               file=sys.stderr)
-        assistant.warm_up()
-        launch(build_app(assistant), args.host, args.port, args.share)
-    except AppError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"error: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}",
-              file=sys.stderr)
-        return 2
-    return 0
+        try:
+            assistant = Assistant(settings).warm_up()
+        except OSError as exc:  # the store wraps its own; this is anything else on disk
+            raise AppError(f"cannot load the app: {exc}") from exc
+        try:
+            launch(build_app(assistant), args.host, args.port, args.share)
+        except OSError as exc:  # the port was taken between the check and the launch
+            raise ConfigError(f"cannot serve on {args.host}:{args.port}: "
+                              f"{exc.strerror or exc}") from exc
+        return 0
 
+    return run_cli(body)
 
 if __name__ == "__main__":
     sys.exit(main())

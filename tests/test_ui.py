@@ -230,3 +230,16 @@ def test_the_app_font_covers_every_character_the_app_shows(article):
     for weight in WEIGHTS:
         assert missing(weight) == [], weight
     assert "A" not in missing(600) and "a" in missing(600)  # the broken file, caught
+
+
+def test_a_busy_port_is_one_line_before_anything_loads(tmp_path, capsys):
+    """`python ui.py` on a taken port: one `error:` line, exit 2, and no index built (the
+    port is checked before the models load, as the chat API does)."""
+    from assistant.api import bind
+
+    with bind("127.0.0.1", 0) as taken:
+        port = taken.getsockname()[1]
+        assert ui.main(["--port", str(port), "--data-dir", str(tmp_path / "d")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: cannot serve on 127.0.0.1:{port}: Address already in use"]
+    assert not (tmp_path / "d").exists()
