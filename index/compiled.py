@@ -100,12 +100,18 @@ class CompiledEmbeddings(Embeddings):
 def load_compiled(cache: Path, model: Path) -> CompiledEmbeddings:
     """The compiled model for `model`, compiling it first if this data folder lacks it."""
     folder = compiled_dir(cache, model)
-    if not (folder / "meta.json").is_file():
-        compile_model(model, folder)
-    try:
-        return CompiledEmbeddings(folder)
-    except Exception as exc:  # onnxruntime and tokenizers raise their own types
-        raise ModelError(f"cannot load the compiled model in {folder}: {exc}") from exc
+    for attempt in range(2):
+        if not (folder / "meta.json").is_file():
+            compile_model(model, folder)
+        try:
+            return CompiledEmbeddings(folder)
+        except Exception as exc:  # onnxruntime and tokenizers raise their own types
+            if attempt:
+                raise ModelError(f"cannot load the compiled model in {folder}: {exc}") from exc
+            log.warning("the compiled model in %s is damaged (%s); compiling it again",
+                        folder, exc)
+            shutil.rmtree(folder, ignore_errors=True)  # a cache: rebuilt, never patched
+    raise AssertionError("unreachable")
 
 
 def compile_model(model: Path, folder: Path) -> None:

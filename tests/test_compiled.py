@@ -59,13 +59,25 @@ def test_a_changed_model_folder_compiles_again(model_cache, model, tmp_path):
     assert compiled_dir(model_cache, copy) != before
 
 
-def test_an_unusable_compiled_folder_is_an_error_not_a_crash(model_cache, model, tmp_path):
+def test_a_damaged_compiled_model_is_compiled_again(model_cache, model, reference, tmp_path,
+                                                    caplog):
+    """The compiled model is a cache: a damaged copy is replaced, not used or patched."""
     cache = tmp_path / "cache"
     folder = compiled_dir(cache, model)
     shutil.copytree(compiled_dir(model_cache, model), folder)
     (folder / "model.onnx").write_bytes(b"not a model")
-    with pytest.raises(ModelError, match="cannot load the compiled model"):
-        load_compiled(cache, model)
+    got = np.asarray(load_compiled(cache, model).embed_documents(TEXTS))
+    assert "is damaged" in caplog.text and np.abs(got - reference).max() <= PARITY
+
+
+def test_a_model_that_cannot_be_compiled_is_a_model_error(tmp_path, model):
+    """A model folder without a fast tokenizer cannot be compiled: one ModelError line
+    (the caller then falls back to sentence-transformers)."""
+    copy = tmp_path / "model"
+    shutil.copytree(model, copy)
+    (copy / "tokenizer.json").unlink()
+    with pytest.raises(ModelError, match="no fast tokenizer file"):
+        load_compiled(tmp_path / "cache", copy)
 
 
 def test_a_fresh_ask_never_imports_torch(assistant, shared_data_dir, model_cache):
