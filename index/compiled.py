@@ -98,7 +98,8 @@ class CompiledEmbeddings(Embeddings):
 
 
 def load_compiled(cache: Path, model: Path) -> CompiledEmbeddings:
-    """The compiled model for `model`, compiling it first if this data folder lacks it."""
+    """The compiled model for `model`, compiled first if the cache lacks it or holds a
+    damaged copy."""
     folder = compiled_dir(cache, model)
     for attempt in range(2):
         if not (folder / "meta.json").is_file():
