@@ -87,19 +87,25 @@ def _new_number(question: str, evidence: str) -> bool:
     return any(m.group().lower() not in asked for m in _NUMBER.finditer(evidence))
 
 
+def _related(words: set[str], evidence: str) -> list[tuple[str, set[str]]]:
+    """The evidence's clauses about `words` (sharing a third of them, at least one), each
+    with its stems."""
+    clauses = ((c, set(tokenize(c))) for c in re.split(r"(?<=[.!?;:])\s+", evidence))
+    return [(c, stems) for c, stems in clauses
+            if len(words & stems) >= max(1, len(words) // 3)]
+
+
 def _swapped(premise: str, names: tuple[str, ...], evidence: str) -> bool:
     """The evidence says of another name what the premise says of its subject ("X is
     unreliable" asked, "Y is unreliable" written): the roles are reversed."""
-    named = [n for n in (tuple(tokenize(n)) for n in names) if n and set(n) <= set(
-        tokenize(premise))]
+    asked = set(tokenize(premise))
+    named = [n for n in (tuple(tokenize(n)) for n in names) if n and set(n) <= asked]
     if len(named) < 2:
         return False
-    name_stems = {t for n in named for t in n}
-    words = set(tokenize(premise)) - STOP - name_stems
+    words = asked - STOP - {t for n in named for t in n}
     if not words:
         return False
-    related = [set(tokenize(s)) for s in re.split(r"(?<=[.!?;:])\s+", evidence)]
-    related = [s for s in related if len(words & s) >= max(1, len(words) // 3)]
+    related = [stems for _, stems in _related(words, evidence)]
     subject, others = set(named[0]), [set(n) for n in named[1:]]
     return (any(any(o <= s for o in others) for s in related)
             and not any(subject <= s for s in related))
@@ -111,10 +117,10 @@ def _contradicts(premise: str, evidence: str) -> bool:
     words = set(tokenize(premise)) - STOP
     if not words:
         return False
-    related = [s for s in re.split(r"(?<=[.!?;:])\s+", evidence)
-               if len(words & set(tokenize(s))) >= max(1, len(words) // 3)]
+    related = [clause for clause, _ in _related(words, evidence)]
     if not related:
         return False
+
     def negated(text: str) -> bool:
         return bool(_NEGATION.search(_NOT_ONLY.sub("", text)))
 
