@@ -194,15 +194,18 @@ def _section(doc: DocumentMap, scores: Scores, s: np.ndarray,
     top = max(headings, key=lambda i: scores.fused[i])
     if scores.fused[top] <= scores.fused[best] + UNIT_MARGIN:
         return None
-    openers: list[int] = []
-    seen: set[int] = set()
-    for i in doc.follows[top]:
-        if doc.paragraph[i] not in seen and doc.roles[i] == "content":
-            seen.add(doc.paragraph[i])
-            openers.append(i)
-    picked = tuple((i,) for i in openers[:MAX_SECTION])
+    picked = tuple((i,) for i in _openers(doc, doc.follows[top])[:MAX_SECTION])
     return Selection(picked, "quote" if len(picked) == 1 else "quotes", (),
                      float(scores.fused[top]), s) if picked else None
+
+
+def _openers(doc: DocumentMap, ids: tuple[int, ...]) -> list[int]:
+    """The first content sentence of each paragraph among `ids`, in reading order."""
+    firsts: dict[int, int] = {}
+    for i in ids:
+        if doc.roles[i] == "content":
+            firsts.setdefault(doc.paragraph[i], i)
+    return list(firsts.values())
 
 
 def _document(question: Question, index: Index, doc: DocumentMap, s: np.ndarray
@@ -228,9 +231,7 @@ def _document(question: Question, index: Index, doc: DocumentMap, s: np.ndarray
     elif ask == "conclusion":
         # The closing paragraphs' opening sentences: a conclusion is drawn over the last
         # few paragraphs, each opening with the point it makes.
-        picked = list(dict.fromkeys(
-            next(i for i in doc.closing if doc.paragraph[i] == p)
-            for p in dict.fromkeys(doc.paragraph[i] for i in doc.closing)))
+        picked = _openers(doc, doc.closing)
     elif ask == "thesis":
         # The closing paragraph that holds the most central sentence, quoted whole: a
         # thesis is argued over a few sentences, not stated in one.
