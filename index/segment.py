@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -10,7 +11,7 @@ import pysbd
 from source.article import Article, BlockKind
 
 # Bump when segmentation or windowing changes: the index is rebuilt when it differs.
-SEGMENTER_VERSION = "pysbd-0.3-v4"  # v4: sentence and word vectors saved
+SEGMENTER_VERSION = "pysbd-0.3-v5"  # v5: enumerators and continuations joined
 # Longer "sentences" (a text without sentence punctuation) are cut at spaces, so every
 # quote stays short enough to read and to highlight.
 MAX_SENTENCE_CHARS = 400
@@ -82,6 +83,17 @@ class Window:
         return search_text(self.kind, self.text)
 
 
+# A piece that is only a clause number ("1.1.", "7.", "(a)", "iv)"): it opens the sentence
+# after it, it is not a sentence of its own.
+_NUMBER_ONLY = re.compile(r"^\(?(\d+(\.\d+)*|[a-z]|[ivxlc]+)[.)]*$", re.IGNORECASE)
+# Where a sentence may be said to end; a piece ending otherwise ("... 'control' means")
+# goes on in the next piece when that opens in lower case or with "(i)".
+_ENDS = tuple(".!?:;…\"”’)")
+_GOES_ON = re.compile(r"^(\(([ivxlc]+|[a-z]|\d+)\)\s|[a-z])")
+# Where a long sentence is best cut, best first: after a clause, after a comma.
+_CUTS = ("; ", ", ", " ")
+
+
 @cache
 def _segmenter() -> pysbd.Segmenter:
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
@@ -97,26 +109,50 @@ def segment(article: Article) -> list[Segment]:
     segments: list[Segment] = []
     for number, block in enumerate(article.blocks):
         body = article.text[block.start : block.end]
-        cursor = 0
-        for span in _segmenter().segment(body):
-            sentence = span.sent.strip()
-            if not sentence:
-                continue
-            # Locate each sentence after the previous one, so repeats map to the right place.
-            local = body.index(sentence, cursor)
-            cursor = local + len(sentence)
-            for start, end in _pieces(body, local, cursor):
+        for local, stop in _joined(body, _spans(body)):
+            for start, end in _pieces(body, local, stop):
                 segments.append(Segment(len(segments), block.start + start, block.start + end,
                                         body[start:end], number, block.section, block.kind))
     return segments
 
 
+def _spans(body: str) -> list[tuple[int, int]]:
+    """pysbd's sentences as offsets into `body`, each found after the one before it."""
+    out: list[tuple[int, int]] = []
+    cursor = 0
+    for span in _segmenter().segment(body):
+        sentence = span.sent.strip()
+        if sentence:
+            local = body.index(sentence, cursor)
+            cursor = local + len(sentence)
+            out.append((local, cursor))
+    return out
+
+
+def _joined(body: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Undo two splits pysbd makes in numbered legal text: a clause number alone ("1.1."),
+    and a sentence cut before its inline enumeration ("... means" | "(i) the power ...")."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out:
+            prev = body[out[-1][0] : out[-1][1]]
+            if _NUMBER_ONLY.match(prev) or (not prev.endswith(_ENDS)
+                                            and _GOES_ON.match(body[start:end])):
+                out[-1] = (out[-1][0], end)
+                continue
+        out.append((start, end))
+    return out
+
+
 def _pieces(body: str, start: int, end: int) -> list[tuple[int, int]]:
-    """`body[start:end]` as spans of at most MAX_SENTENCE_CHARS, cut at the last space."""
+    """`body[start:end]` as spans of at most MAX_SENTENCE_CHARS, cut after the last clause
+    (or comma, or else word) in the second half of the limit, so a piece reads as a unit."""
     out: list[tuple[int, int]] = []
     while end - start > MAX_SENTENCE_CHARS:
-        cut = body.rfind(" ", start + 1, start + MAX_SENTENCE_CHARS)
-        cut = cut if cut > start else start + MAX_SENTENCE_CHARS
+        limit = start + MAX_SENTENCE_CHARS
+        cut = next((at + 1 for sep in _CUTS
+                    if (at := body.rfind(sep, start + MAX_SENTENCE_CHARS // 2, limit)) > start),
+                   limit)
         stop = cut
         while stop > start and body[stop - 1].isspace():  # no copy of `body`: it may be MBs
             stop -= 1

@@ -88,3 +88,48 @@ def test_text_without_sentence_punctuation_is_cut_into_readable_pieces():
     body = [s.text for s in pieces if s.kind == "paragraph"]
     assert " ".join(body[:-1]).split() == words.split()
     assert pieces[-1].text == "a closing line without a stop"
+
+
+LEGAL = """# Terms
+
+1.1.
+"Owner" means the person who holds the rights.
+
+For this definition, "control" means
+(i) the power to direct the entity, or
+(ii) ownership of half of its shares.
+
+In no event, whether in contract or in tort or otherwise, shall any party be liable for
+damages of any kind arising from the use of the work, including damages for lost data,
+lost profits, lost time, lost goodwill, stopped work, failed computers or any other loss;
+nor shall any party be liable for damages that a court finds to be indirect, special,
+incidental or consequential, even if the party had been told of the chance of such loss.
+"""
+
+
+def _legal():
+    return parse_article(LEGAL.encode(), "legal", read_markdown)
+
+
+def test_a_clause_number_and_an_inline_enumeration_stay_in_their_sentence():
+    texts = sentences_of(_legal())
+    assert any(t.startswith("1.1.") and t.endswith("holds the rights.") for t in texts)
+    assert "1.1." not in texts
+    assert any(t.startswith('For this definition, "control" means') and
+               t.endswith("ownership of half of its shares.") for t in texts)
+
+
+def test_a_long_sentence_is_cut_after_a_clause_not_mid_phrase():
+    art = _legal()
+    long = [s.text for s in segment(art) if "In no event" in s.text or "nor shall" in s.text]
+    assert long[0].endswith("any other loss;")
+    assert long[1].startswith("nor shall any party")
+    assert all(art.text[s.start:s.end] == s.text for s in segment(art))
+
+
+def test_a_segmenter_without_the_joins_fails_the_tests_above(monkeypatch):
+    """The two tests above can fail: pysbd's own split leaves the number alone."""
+    import index.segment as seg
+
+    monkeypatch.setattr(seg, "_joined", lambda body, spans: spans)
+    assert "1.1." in sentences_of(_legal())
