@@ -35,6 +35,7 @@ class Lexicon:
     own: dict[str, np.ndarray]  # stem -> the sentences that use it
     near: dict[str, np.ndarray]  # stem -> the sentences whose heading / lead-in uses it
     vocabulary: frozenset[str]  # every content stem the document uses
+    named: frozenset[str] = frozenset()  # the title's stems: what every sentence is about
 
     @classmethod
     def of(cls, index: Index) -> Lexicon:
@@ -48,7 +49,8 @@ class Lexicon:
         n = max(len(stems), 1)
         idf = {t: math.log(1 + n / c) for t, c in df.items()}
         return cls(tuple(tokens), tuple(stems), idf, max(idf.values(), default=1.0),
-                   _postings(stems), _postings(ctx), frozenset(df))
+                   _postings(stems), _postings(ctx), frozenset(df),
+                   frozenset(tokenize(index.article.title)) - STOP)
 
     def weight(self, term: str) -> float:
         """IDF; a term the document never uses weighs as much as its rarest one."""
@@ -91,8 +93,9 @@ def score(question: Question, index: Index, lexicon: Lexicon, query_vector: np.n
     vectors = index.vectors
     dense = 0.5 * (vectors.plain @ query_vector + vectors.context @ query_vector)
     got = np.zeros(len(index.sentences), dtype=np.float64)
-    total = sum(lexicon.weight(t) for t in question.focus)
-    for term in question.focus:  # the sentence itself counts fully, its heading half
+    focus = _telling(question, lexicon)
+    total = sum(lexicon.weight(t) for t in focus)
+    for term in focus:  # the sentence itself counts fully, its heading half
         weight = lexicon.weight(term)
         if (own := lexicon.own.get(term)) is not None:
             got[own] += weight
@@ -100,6 +103,16 @@ def score(question: Question, index: Index, lexicon: Lexicon, query_vector: np.n
             got[near] += 0.5 * weight
     lexical = (got / total if total else got).astype(np.float32)
     return Scores(dense, lexical, dense + LEXICAL_WEIGHT * lexical)
+
+
+def _telling(question: Question, lexicon: Lexicon) -> Sequence[str]:
+    """The focus terms that tell sentences apart. A word of the document's own name ("the
+    Acme Licence") names what every sentence is about, so a sentence that repeats it is no
+    better an answer; it counts only when the question asks about nothing else, or names
+    who gets what from whom (then it is the point)."""
+    roles = {*question.receiver, *question.giver}
+    rest = [t for t in question.focus if t not in lexicon.named or t in roles]
+    return rest or question.focus
 
 
 def embed_query(embeddings: Embeddings, text: str) -> np.ndarray:

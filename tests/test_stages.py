@@ -261,3 +261,34 @@ def test_the_conclusion_is_the_closing_paragraphs_opening_points():
     assert "So rain gardens are worth their cost." in text
     assert "A city that pays for them saves on drains later." in text
     assert "They cut flooding" not in text  # one point per paragraph, no padding
+
+
+NAMED = ("# The Acme Licence\n\nA copy of the Acme Licence is kept at the office.\n\n"
+         "Disputes go to the court of the town.\n")
+
+
+def _lexical(text, question):
+    from assistant.scoring import Lexicon, score
+
+    index = fake_index(text)
+    q = analyse(question)
+    lexical = score(q, index, Lexicon.of(index), embed_query(EMB, q.query)).lexical
+    return {s.text: float(lexical[s.id]) for s in index.sentences}
+
+
+def test_the_documents_own_name_does_not_make_a_sentence_an_answer():
+    """'Which court … under the Acme Licence?': every sentence is about the licence, so
+    the one that repeats its name gains nothing; asked about the name alone, it still does."""
+    got = _lexical(NAMED, "Which court handles disputes under the Acme Licence?")
+    assert got["A copy of the Acme Licence is kept at the office."] == 0.0
+    assert got["Disputes go to the court of the town."] >= 0.5
+    alone = _lexical(NAMED, "Where is the Acme Licence?")
+    assert alone["A copy of the Acme Licence is kept at the office."] > 0.5
+
+
+def test_scoring_that_counts_the_name_fails_the_test_above(monkeypatch):
+    import assistant.scoring as scoring
+
+    monkeypatch.setattr(scoring, "_telling", lambda question, lexicon: question.focus)
+    got = _lexical(NAMED, "Which court handles disputes under the Acme Licence?")
+    assert got["A copy of the Acme Licence is kept at the office."] > 0.0
