@@ -12,13 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from index.segment import Segment
+from index.segment import Segment, is_label
 
 Role = Literal["title", "byline", "heading", "lead_in", "question", "label", "content"]
 POINTERS = frozenset({"title", "heading", "lead_in", "question", "label"})
 
-_FINITE = re.compile(r"\b(is|are|was|were|be|been|will|would|can|could|may|might|shall|"
-                     r"should|must|has|have|had|does|do|did|means|includes?)\b", re.IGNORECASE)
 _ENUMERATOR = re.compile(r"^(first(ly)?|second(ly)?|third(ly)?|fourth(ly)?|fifth(ly)?|"
                          r"finally|lastly|last but not least|in the first place|"
                          r"to begin with|next|moreover)\b[,:]?", re.IGNORECASE)
@@ -76,7 +74,7 @@ def map_document(sentences: Sequence[Segment], markers: Sequence[str] = ()) -> D
     for n, b in enumerate(order[:-1]):
         ids = blocks[b]
         nxt = sentences[blocks[order[n + 1]][0]]
-        if (len(ids) == 1 and roles[ids[0]] == "content" and _is_label(sentences[ids[0]].text)
+        if (len(ids) == 1 and roles[ids[0]] == "content" and is_label(sentences[ids[0]].text)
                 and nxt.kind != "list_item"):
             roles[ids[0]] = "heading"
 
@@ -126,15 +124,9 @@ def _role(s: Segment, block: list[int]) -> Role:
         return "question"
     if text.endswith(":"):
         return "lead_in"
-    if len(block) > 1 and s.id == block[0] and _is_label(text):
+    if len(block) > 1 and s.id == block[0] and is_label(text):
         return "label"
     return "content"
-
-
-def _is_label(text: str) -> bool:
-    """A short title-like phrase: a few words, no verb that makes it a sentence."""
-    words = text.rstrip(".:").split()
-    return 0 < len(words) <= 6 and not _FINITE.search(text) and "," not in text
 
 
 def _list_after(later: list[int], sentences: Sequence[Segment]) -> list[int]:

@@ -11,7 +11,7 @@ import pysbd
 from source.article import Article, BlockKind
 
 # Bump when segmentation or windowing changes: the index is rebuilt when it differs.
-SEGMENTER_VERSION = "pysbd-0.3-v5"  # v5: enumerators and continuations joined
+SEGMENTER_VERSION = "pysbd-0.3-v6"  # v6: run-in labels in the context text
 # Longer "sentences" (a text without sentence punctuation) are cut at spaces, so every
 # quote stays short enough to read and to highlight.
 MAX_SENTENCE_CHARS = 400
@@ -37,15 +37,29 @@ def context_text(article: Article, sentences: list[Segment]) -> list[str]:
         else:
             last = article.text[block.start : block.end]
             lead = last if last.rstrip().endswith(":") else ""
+    labels: dict[int, Segment] = {}  # block -> its run-in label ("Limits. No party ...")
+    for before, s in zip(sentences, sentences[1:], strict=False):
+        if (before.paragraph == s.paragraph and before.paragraph not in labels
+                and (before.id == 0 or sentences[before.id - 1].paragraph != s.paragraph)
+                and is_label(before.text)):
+            labels[s.paragraph] = before
     out = []
     for s in sentences:
-        if s.kind in _ROLE_LABELS or s.kind == "heading" or not s.section:
+        if s.kind in _ROLE_LABELS or s.kind == "heading":
             out.append(s.search_text)
             continue
         lead = lead_ins.get(s.paragraph, "")
-        prefix = f"{s.section}: {lead[-300:]}" if lead else s.section
-        out.append(f"{prefix} {s.text}")
+        label = labels.get(s.paragraph)
+        parts = [f"{s.section}:" if s.section and lead else s.section, lead[-300:],
+                 label.text if label is not None and label.id != s.id else "", s.text]
+        out.append(" ".join(p for p in parts if p))
     return out
+
+
+def is_label(text: str) -> bool:
+    """A short title-like phrase: a few words, no verb that makes it a sentence."""
+    words = text.rstrip(".:").split()
+    return 0 < len(words) <= 6 and not _FINITE.search(text) and "," not in text
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +104,8 @@ _NUMBER_ONLY = re.compile(r"^\(?(\d+(\.\d+)*|[a-z]|[ivxlc]+)[.)]*$", re.IGNORECA
 # goes on in the next piece when that opens in lower case or with "(i)".
 _ENDS = tuple(".!?:;…\"”’)")
 _GOES_ON = re.compile(r"^(\(([ivxlc]+|[a-z]|\d+)\)\s|[a-z])")
+_FINITE = re.compile(r"\b(is|are|was|were|be|been|will|would|can|could|may|might|shall|"
+                     r"should|must|has|have|had|does|do|did|means|includes?)\b", re.IGNORECASE)
 # Where a long sentence is best cut, best first: after a clause, after a comma.
 _CUTS = ("; ", ", ", " ")
 

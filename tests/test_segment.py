@@ -133,3 +133,26 @@ def test_a_segmenter_without_the_joins_fails_the_tests_above(monkeypatch):
 
     monkeypatch.setattr(seg, "_joined", lambda body, spans: spans)
     assert "1.1." in sentences_of(_legal())
+
+
+def test_a_run_in_label_is_the_context_of_its_items_sentences():
+    """'2. Limits. No party is liable …': the label says what the rest of the item is
+    about, so retrieval sees it beside each of its sentences (not beside other items)."""
+    from index.segment import context_text
+
+    art = parse_article(b"# Terms\n\n1. Limits. No party is liable for lost data.\n"
+                        b"2. Payment is due within a month.\n", "terms", read_markdown)
+    sentences = segment(art)
+    context = dict(zip((s.text for s in sentences), context_text(art, sentences), strict=True))
+    assert "Limits." in context["No party is liable for lost data."]
+    assert "Limits." not in context["Payment is due within a month."]
+
+
+def test_context_without_labels_fails_the_test_above(monkeypatch):
+    import index.segment as seg
+
+    monkeypatch.setattr(seg, "is_label", lambda text: False)
+    art = parse_article(b"# Terms\n\n1. Limits. No party is liable for lost data.\n",
+                        "terms", read_markdown)
+    sentences = seg.segment(art)
+    assert "Limits." not in seg.context_text(art, sentences)[-1]
