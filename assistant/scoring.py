@@ -91,9 +91,14 @@ class Scores:
 def score(question: Question, index: Index, lexicon: Lexicon, query_vector: np.ndarray
           ) -> Scores:
     vectors = index.vectors
+    focus = _telling(question, lexicon)
+    title = next((s.id for s in index.sentences if s.kind == "title"), None)
+    # Only when the question says more than one other thing: else the rest of the query
+    # is one word and no longer the question.
+    if len(question.focus) > len(focus) > 1 and title is not None:
+        query_vector = _without(query_vector, vectors.plain[title])
     dense = 0.5 * (vectors.plain @ query_vector + vectors.context @ query_vector)
     got = np.zeros(len(index.sentences), dtype=np.float64)
-    focus = _telling(question, lexicon)
     total = sum(lexicon.weight(t) for t in focus)
     for term in focus:  # the sentence itself counts fully, its heading half
         weight = lexicon.weight(term)
@@ -113,6 +118,13 @@ def _telling(question: Question, lexicon: Lexicon) -> Sequence[str]:
     roles = {*question.receiver, *question.giver}
     rest = [t for t in question.focus if t not in lexicon.named or t in roles]
     return rest or question.focus
+
+
+def _without(query: np.ndarray, title: np.ndarray) -> np.ndarray:
+    """The query with its share of the document's name taken out, so a sentence that is
+    only near the question because it names the document loses that edge too."""
+    rest = query - float(query @ title) * title
+    return rest / max(float(np.linalg.norm(rest)), 1e-12)
 
 
 def embed_query(embeddings: Embeddings, text: str) -> np.ndarray:

@@ -263,32 +263,37 @@ def test_the_conclusion_is_the_closing_paragraphs_opening_points():
     assert "They cut flooding" not in text  # one point per paragraph, no padding
 
 
-NAMED = ("# The Acme Licence\n\nA copy of the Acme Licence is kept at the office.\n\n"
-         "Disputes go to the court of the town.\n")
+NAMED = ("# The Acme Public Licence\n\nA copy of the Acme Public Licence is kept at the "
+         "office.\n\nDisputes go to the court of the town.\n")
+HUB = "A copy of the Acme Public Licence is kept at the office."
+COURT = "Which court handles disputes under the Acme Public Licence?"
 
 
-def _lexical(text, question):
+def _scores(text, question, kind="lexical"):
     from assistant.scoring import Lexicon, score
 
     index = fake_index(text)
     q = analyse(question)
-    lexical = score(q, index, Lexicon.of(index), embed_query(EMB, q.query)).lexical
-    return {s.text: float(lexical[s.id]) for s in index.sentences}
+    got = getattr(score(q, index, Lexicon.of(index), embed_query(EMB, q.query)), kind)
+    return {s.text: float(got[s.id]) for s in index.sentences}
 
 
 def test_the_documents_own_name_does_not_make_a_sentence_an_answer():
-    """'Which court … under the Acme Licence?': every sentence is about the licence, so
-    the one that repeats its name gains nothing; asked about the name alone, it still does."""
-    got = _lexical(NAMED, "Which court handles disputes under the Acme Licence?")
-    assert got["A copy of the Acme Licence is kept at the office."] == 0.0
-    assert got["Disputes go to the court of the town."] >= 0.5
-    alone = _lexical(NAMED, "Where is the Acme Licence?")
-    assert alone["A copy of the Acme Licence is kept at the office."] > 0.5
+    """'Which court … under the Acme Public Licence?': every sentence is about the licence,
+    so the one that repeats its name gains nothing, in words or in the embedding; asked
+    about the name alone, it still does."""
+    assert _scores(NAMED, COURT)[HUB] == 0.0
+    assert _scores(NAMED, COURT)["Disputes go to the court of the town."] >= 0.5
+    assert _scores(NAMED, "Where is the Acme Public Licence?")[HUB] > 0.5
+    dense = _scores(NAMED, COURT, "dense")
+    assert dense["Disputes go to the court of the town."] > dense[HUB]
 
 
 def test_scoring_that_counts_the_name_fails_the_test_above(monkeypatch):
     import assistant.scoring as scoring
 
+    monkeypatch.setattr(scoring, "_without", lambda query, title: query)
+    dense = _scores(NAMED, COURT, "dense")
+    assert dense["Disputes go to the court of the town."] < dense[HUB]
     monkeypatch.setattr(scoring, "_telling", lambda question, lexicon: question.focus)
-    got = _lexical(NAMED, "Which court handles disputes under the Acme Licence?")
-    assert got["A copy of the Acme Licence is kept at the office."] > 0.0
+    assert _scores(NAMED, COURT)[HUB] > 0.0
