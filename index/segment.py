@@ -9,9 +9,10 @@ from functools import cache
 import pysbd
 
 from source.article import Article, BlockKind
+from source.text import FINITE
 
 # Bump when segmentation or windowing changes: the index is rebuilt when it differs.
-SEGMENTER_VERSION = "pysbd-0.3-v6"  # v6: run-in labels in the context text
+SEGMENTER_VERSION = "pysbd-0.3-v7"  # v7: a heading with a verb and a lower-case list is prose
 # Longer "sentences" (a text without sentence punctuation) are cut at spaces, so every
 # quote stays short enough to read and to highlight.
 MAX_SENTENCE_CHARS = 400
@@ -59,7 +60,7 @@ def context_text(article: Article, sentences: list[Segment]) -> list[str]:
 def is_label(text: str) -> bool:
     """A short title-like phrase: a few words, no verb that makes it a sentence."""
     words = text.rstrip(".:").split()
-    return 0 < len(words) <= 6 and not _FINITE.search(text) and "," not in text
+    return 0 < len(words) <= 6 and not FINITE.search(text) and "," not in text
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +105,6 @@ _NUMBER_ONLY = re.compile(r"^\(?(\d+(\.\d+)*|[a-z]|[ivxlc]+)[.)]*$", re.IGNORECA
 # goes on in the next piece when that opens in lower case or with "(i)".
 _ENDS = tuple(".!?:;…\"”’)")
 _GOES_ON = re.compile(r"^(\(([ivxlc]+|[a-z]|\d+)\)\s|[a-z])")
-_FINITE = re.compile(r"\b(is|are|was|were|be|been|will|would|can|could|may|might|shall|"
-                     r"should|must|has|have|had|does|do|did|means|includes?)\b", re.IGNORECASE)
 # Where a long sentence is best cut, best first: after a clause, after a comma.
 _CUTS = ("; ", ", ", " ")
 

@@ -7,10 +7,11 @@ they also leave an ordinary plain-text article intact.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from source.article import RawBlock
-from source.text import normalize
+from source.text import FINITE, normalize
 
 # Whole lines that are navigation or credits, never article prose.
 _CHROME_LINE = re.compile(
@@ -44,6 +45,12 @@ def read_scraped(raw: str) -> tuple[list[RawBlock], str | None]:
     """Return the article's blocks in order and the author, if a byline names one."""
     paragraphs, author = _paragraphs(_unframe(normalize(raw)))
     blocks = [_classify(p, first=i == 0) for i, p in enumerate(paragraphs)]
+    for i, (block, after) in enumerate(itertools.pairwise(blocks)):
+        # '"Term" means' over '(a) that …': a sentence whose list goes on in lower case
+        # has a verb and a continuation a heading never has.
+        if (block.kind == "heading" and after.kind == "list_item" and after.text[:1].islower()
+                and FINITE.search(block.text)):
+            blocks[i] = RawBlock("paragraph", block.text)
     if len(blocks) > 1:
         last = blocks[-1]
         match = _BYLINE.match(last.text)

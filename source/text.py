@@ -12,3 +12,8 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _CONTROL.sub("", text)
     return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+
+
+# A finite verb: what makes a line a sentence (or a sentence's start), not a title.
+FINITE = re.compile(r"\b(is|are|was|were|be|been|will|would|can|could|may|might|shall|"
+                    r"should|must|has|have|had|does|do|did|means|includes?)\b", re.IGNORECASE)

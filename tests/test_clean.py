@@ -148,3 +148,28 @@ def test_plain_text_layout_underlines_boxes_and_lettered_lists():
         ("list_item", "you keep this notice; and"), ("list_item", "you say what you changed."),
         ("paragraph", "No warranty is given. Use it at your own risk.")]
     assert "*" not in article.text and "===" not in article.text
+
+
+def _kinds(raw: str) -> list[tuple[str, str]]:
+    article = parse_article(raw.encode(), "terms")
+    return [(b.kind, article.block_text(b)) for b in article.blocks]
+
+
+DEFINITION = ('Some Terms\n\n1. Definitions\n\n"Outside Code" Means\n\n'
+              "(a) code that we did not write; or\n\n(b) code under another licence.\n\n"
+              "Key Risks\n\n- losing data;\n\n- losing time.\n")
+
+
+def test_a_title_cased_line_that_goes_on_in_a_lower_case_list_is_prose():
+    """'"Outside Code" Means' over '(a) code that …' looks like a heading but is the start
+    of a sentence its items finish; a verbless heading over a lower-case list stays one."""
+    kinds = _kinds(DEFINITION)
+    assert ("paragraph", '"Outside Code" Means') in kinds
+    assert ("heading", "Key Risks") in kinds
+
+
+def test_a_reader_without_that_rule_fails_the_test_above(monkeypatch):
+    import source.scraped as scraped
+
+    monkeypatch.setattr(scraped, "FINITE", __import__("re").compile(r"(?!)"))
+    assert ("heading", '"Outside Code" Means') in _kinds(DEFINITION)
