@@ -4,6 +4,7 @@ focus terms (IDF-weighted share found in the sentence or its heading)."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -36,6 +37,7 @@ class Lexicon:
     near: dict[str, np.ndarray]  # stem -> the sentences whose heading / lead-in uses it
     vocabulary: frozenset[str]  # every content stem the document uses
     named: frozenset[str] = frozenset()  # the title's stems: what every sentence is about
+    title: tuple[str, ...] = ()  # the title's stems in order
 
     @classmethod
     def of(cls, index: Index) -> Lexicon:
@@ -50,7 +52,8 @@ class Lexicon:
         idf = {t: math.log(1 + n / c) for t, c in df.items()}
         return cls(tuple(tokens), tuple(stems), idf, max(idf.values(), default=1.0),
                    _postings(stems), _postings(ctx), frozenset(df),
-                   frozenset(tokenize(index.article.title)) - STOP)
+                   frozenset(tokenize(index.article.title)) - STOP,
+                   tuple(tokenize(index.article.title)))
 
     def weight(self, term: str) -> float:
         """IDF; a term the document never uses weighs as much as its rarest one."""
@@ -93,9 +96,12 @@ def score(question: Question, index: Index, lexicon: Lexicon, query_vector: np.n
     vectors = index.vectors
     focus = _telling(question, lexicon)
     title = next((s.id for s in index.sentences if s.kind == "title"), None)
-    # Only when the question says more than one other thing: else the rest of the query
-    # is one word and no longer the question.
-    if len(question.focus) > len(focus) > 1 and title is not None:
+    # Only when the question calls the document by its name (two title words in a row,
+    # "the Acme Licence"), not when it shares one word with the title (an actor the title
+    # names is still what the question is about); and only when the question says more
+    # than one other thing: else the rest of the query is one word, not the question.
+    if (len(question.focus) > len(focus) > 1 and title is not None
+            and _calls_by_name(question.text, lexicon.title)):
         query_vector = _without(query_vector, vectors.plain[title])
     dense = 0.5 * (vectors.plain @ query_vector + vectors.context @ query_vector)
     got = np.zeros(len(index.sentences), dtype=np.float64)
@@ -118,6 +124,11 @@ def _telling(question: Question, lexicon: Lexicon) -> Sequence[str]:
     roles = {*question.receiver, *question.giver}
     rest = [t for t in question.focus if t not in lexicon.named or t in roles]
     return rest or question.focus
+
+
+def _calls_by_name(text: str, title: tuple[str, ...]) -> bool:
+    named = {pair for pair in itertools.pairwise(title) if not set(pair) & STOP}
+    return any(pair in named for pair in itertools.pairwise(tokenize(text)))
 
 
 def _without(query: np.ndarray, title: np.ndarray) -> np.ndarray:
