@@ -32,7 +32,9 @@ _DOCUMENT = [
                           r"what is the author (arguing|saying)|author'?s? (main )?position)\b")),
     ("about", re.compile(r"\b(what('s| is| are)? (this|the) (article|text|document|piece|"
                          r"essay|paper|license|licence)s? (about|for)|what (is|does) (it|this) "
-                         r"(cover|about)|topic of|subject of|what kind of (document|text))\b")),
+                         r"(cover|about)|topic of|subject of|what kind of (document|text))\b|"
+                         r"^what('s| is) (this|the|that) (article|text|document|piece|essay|"
+                         r"paper|file|page)$")),
 ]
 _INTENTS: list[tuple[Intent, re.Pattern[str]]] = [
     ("why", re.compile(r"^(why|for what reasons?|what (are|were|is) the reasons?|"

@@ -75,6 +75,8 @@ def ask(doc, question, policy=TEST_POLICY):
     ("Is urban beekeeping safe?", "yesno"),
     ("What is the main thesis?", "document"),
     ("Summarize the text in 2 points", "document"),
+    ("What is this document?", "document"),  # what it is: its title and lead
+    ("What is a hive?", "definition"),
 ])
 def test_question_intents(question, intent):
     assert analyse(question).intent == intent
