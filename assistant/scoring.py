@@ -38,6 +38,7 @@ class Lexicon:
     vocabulary: frozenset[str]  # every content stem the document uses
     named: frozenset[str] = frozenset()  # the title's stems: what every sentence is about
     title: tuple[str, ...] = ()  # the title's stems in order
+    acronyms: frozenset[str] = frozenset()  # "mpl" for a title "Mozilla Public License"
 
     @classmethod
     def of(cls, index: Index) -> Lexicon:
@@ -50,10 +51,11 @@ class Lexicon:
         df = Counter(t for s in stems for t in s)
         n = max(len(stems), 1)
         idf = {t: math.log(1 + n / c) for t, c in df.items()}
+        title = tuple(tokenize(index.article.title))
+        acronyms = _acronyms(index.article.title)
         return cls(tuple(tokens), tuple(stems), idf, max(idf.values(), default=1.0),
                    _postings(stems), _postings(ctx), frozenset(df),
-                   frozenset(tokenize(index.article.title)) - STOP,
-                   tuple(tokenize(index.article.title)))
+                   frozenset(title) - STOP | acronyms, title, acronyms)
 
     def weight(self, term: str) -> float:
         """IDF; a term the document never uses weighs as much as its rarest one."""
@@ -101,7 +103,7 @@ def score(question: Question, index: Index, lexicon: Lexicon, query_vector: np.n
     # names is still what the question is about); and only when the question says more
     # than one other thing: else the rest of the query is one word, not the question.
     if (len(question.focus) > len(focus) > 1 and title is not None
-            and _calls_by_name(question.text, lexicon.title)):
+            and _calls_by_name(question.text, lexicon)):
         query_vector = _without(query_vector, vectors.plain[title])
     dense = 0.5 * (vectors.plain @ query_vector + vectors.context @ query_vector)
     got = np.zeros(len(index.sentences), dtype=np.float64)
@@ -126,9 +128,23 @@ def _telling(question: Question, lexicon: Lexicon) -> Sequence[str]:
     return rest or question.focus
 
 
-def _calls_by_name(text: str, title: tuple[str, ...]) -> bool:
-    named = {pair for pair in itertools.pairwise(title) if not set(pair) & STOP}
-    return any(pair in named for pair in itertools.pairwise(tokenize(text)))
+def _calls_by_name(text: str, lexicon: Lexicon) -> bool:
+    words = tokenize(text)
+    named = {pair for pair in itertools.pairwise(lexicon.title) if not set(pair) & STOP}
+    return (any(pair in named for pair in itertools.pairwise(words))
+            or any(w in lexicon.acronyms for w in words))
+
+
+def _acronyms(title: str) -> frozenset[str]:
+    """The initials of every run of three or four capitalised title words: what a reader
+    calls the document for short."""
+    words = re.findall(r"[\w'’-]+", title)
+    out = set()
+    for size in (3, 4):
+        for run in (words[i : i + size] for i in range(len(words) - size + 1)):
+            if all(w[0].isupper() and w[0].isalpha() for w in run):
+                out.update(tokenize("".join(w[0] for w in run)))
+    return frozenset(out)
 
 
 def _without(query: np.ndarray, title: np.ndarray) -> np.ndarray:

@@ -299,3 +299,15 @@ def test_scoring_that_counts_the_name_fails_the_test_above(monkeypatch):
     assert dense["Disputes go to the court of the town."] < dense[HUB]
     monkeypatch.setattr(scoring, "_telling", lambda question, lexicon: question.focus)
     assert _scores(NAMED, COURT)[HUB] > 0.0
+
+
+def test_the_document_is_called_by_name_or_by_its_initials_not_by_one_word():
+    """'the Acme Public Licence', 'the APL': the reader names the document; 'Acme' alone
+    may be an actor the title names, which the question is about."""
+    from assistant.scoring import Lexicon, _calls_by_name
+
+    lexicon = Lexicon.of(fake_index(NAMED))
+    assert "apl" in lexicon.named
+    assert _calls_by_name("Which court handles disputes under the APL?", lexicon)
+    assert _calls_by_name(COURT, lexicon)
+    assert not _calls_by_name("Which court handles disputes for Acme?", lexicon)
