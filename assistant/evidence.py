@@ -25,6 +25,7 @@ from index.store import Index
 
 Layout = Literal["quote", "quotes", "list", "summary"]
 UNIT_MARGIN = 0.05  # a unit answers a why/list question if it scores this close to the best
+MAX_SUBITEMS = 3  # sentences quoted after an item that is itself a lead-in
 SECOND_MARGIN = 0.04  # a second quote for a one-fact question must score this close
 MAX_ITEMS = 8
 MAX_SECTION = 3  # paragraph openers quoted when a whole section answers
@@ -101,8 +102,10 @@ def select(question: Question, index: Index, doc: DocumentMap, scores: Scores,
         typed = [i for i in ranked[:5] if _has_type(question, index.sentences[i].text)]
         ranked = typed + [i for i in ranked if i not in typed]
     best = ranked[0]
-    if question.intent not in _SINGLE_INTENTS:
-        unit = _unit_for(question, doc, s, best) or _introduced_unit(doc, scores, s, best)
+    listed = _defined_by_list(question, doc, best)
+    if question.intent not in _SINGLE_INTENTS or listed:
+        unit = (doc.units[doc.unit_of[best]] if listed else
+                _unit_for(question, doc, s, best) or _introduced_unit(doc, scores, s, best))
         if unit is not None and question.intent in _JUDGING_INTENTS:
             verdict = _verdict(doc, unit)
             if verdict is not None:
@@ -154,6 +157,14 @@ def _verdict(doc: DocumentMap, unit: Unit) -> int | None:
     return after if _TURNING.match(doc.texts[after]) else None
 
 
+def _defined_by_list(question: Question, doc: DocumentMap, best: int) -> bool:
+    """'"X" means any of the following:' and its items: a definition given as a list."""
+    if question.intent != "definition" or best not in doc.unit_of:
+        return False
+    intro = doc.units[doc.unit_of[best]].intro
+    return bool(intro) and doc.roles[intro[-1]] == "lead_in"
+
+
 def _introduced_unit(doc: DocumentMap, scores: Scores, s: np.ndarray, best: int
                      ) -> Unit | None:
     """A lead-in that matches the question better than any content sentence introduces
@@ -169,8 +180,10 @@ def _unit_selection(unit: Unit, doc: DocumentMap, s: np.ndarray) -> Selection:
     groups = []
     for item in unit.items[:MAX_ITEMS]:
         first = item[0]
-        # A label ("Raise prices.") names the item; the sentence after it says it.
-        take = item[:2] if doc.roles[first] == "label" and len(item) > 1 else item[:1]
+        # A label ("Raise prices.") names the item; the sentence after it says it. An item
+        # that is itself a lead-in ("for losses caused by:") is said by what follows it.
+        take = (item[:2] if doc.roles[first] == "label" else
+                item[:1 + MAX_SUBITEMS] if doc.roles[first] == "lead_in" else item[:1])
         groups.append(tuple(take))
     # The intro's last sentence frames the items; the intro sentence that best matches the
     # question states what they back; a lead-in too short to say anything ("This could:")

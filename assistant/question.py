@@ -55,7 +55,8 @@ _INTENTS: list[tuple[Intent, re.Pattern[str]]] = [
                         rf"(do|need to|have to)\b|"
                         rf"^(what|which) (\w+ )?{_KINDS}\b|\b(what|which) \w+ {_KINDS}\b")),
     ("definition", re.compile(r"^what (is|are|was|were) (a |an |the )?[\w“”\"' -]{1,40}\?*$|"
-                              r"\bwhat does .{1,40} mean\b|\bdefin\w+\b|\bmeaning of\b")),
+                              r"\bwhat does .{1,40} mean\b|\bdefin\w+\b|\bmeaning of\b|"
+                              r"^what (counts|qualifies) as\b|^what is (considered|meant by)\b")),
     ("who", re.compile(r"^(who|whom|whose)\b|^(which|what) (person|people|company|"
                        r"organi[sz]ation|newspaper|country|leader)\b")),
     ("how", re.compile(r"^how\b|\bin what way\b")),

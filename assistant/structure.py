@@ -69,13 +69,15 @@ def map_document(sentences: Sequence[Segment], markers: Sequence[str] = ()) -> D
         blocks.setdefault(s.paragraph, []).append(s.id)
     order = list(blocks)
     roles = [_role(s, blocks[s.paragraph]) for s in sentences]
-    # A block that is one short label with no verb and body text after it is a run-in
-    # section title ("1. Definitions."): a heading, whatever the cleaner called it.
+    # A block that is one short capitalised label with no verb and body text after it is
+    # a run-in section title ("1. Definitions."): a heading, whatever the cleaner called
+    # it. (A list's last item, "- a rake.", is not.)
     for n, b in enumerate(order[:-1]):
         ids = blocks[b]
         nxt = sentences[blocks[order[n + 1]][0]]
-        if (len(ids) == 1 and roles[ids[0]] == "content" and is_label(sentences[ids[0]].text)
-                and nxt.kind != "list_item"):
+        text = sentences[ids[0]].text
+        if (len(ids) == 1 and roles[ids[0]] == "content" and is_label(text)
+                and text[:1].isupper() and nxt.kind != "list_item"):
             roles[ids[0]] = "heading"
 
     follows: dict[int, tuple[int, ...]] = {}

@@ -77,6 +77,8 @@ def ask(doc, question, policy=TEST_POLICY):
     ("Summarize the text in 2 points", "document"),
     ("What is this document?", "document"),  # what it is: its title and lead
     ("What is a hive?", "definition"),
+    ("What counts as a hive here?", "definition"),
+    ("What counts most for a keeper?", "fact"),
 ])
 def test_question_intents(question, intent):
     assert analyse(question).intent == intent
@@ -311,3 +313,50 @@ def test_the_document_is_called_by_name_or_by_its_initials_not_by_one_word():
     assert _calls_by_name("Which court handles disputes under the APL?", lexicon)
     assert _calls_by_name(COURT, lexicon)
     assert not _calls_by_name("Which court handles disputes for Acme?", lexicon)
+
+
+RULES = """# Garden Rules
+
+## Words
+
+"Kit" means any of the following:
+
+- a spade kept in the shed;
+- a rake bought by the club.
+
+## Limits
+
+The club pays for no tool damage:
+
+- for a tool that a member has lent out; or
+- for damage caused by: (i) rain left on the blade, or (ii) a fall from the cart.
+"""
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return Document(fake_index(RULES), *_prepared(fake_index(RULES)))
+
+
+def test_a_definition_given_as_a_list_is_answered_with_the_whole_list(rules):
+    """'"Kit" means any of the following: - a spade; - a rake.': the definition is the
+    lead-in and every item, not the one item that matches best."""
+    _, text = ask(rules, "What counts as kit?")
+    assert "a spade kept in the shed;" in text and "a rake bought by the club." in text
+    assert rules.map.roles[4] == "content"  # the list's last item is no run-in heading
+
+
+def test_a_list_item_that_is_itself_a_lead_in_is_quoted_with_what_follows(rules):
+    _, text = ask(rules, "In which cases does the club not pay for tool damage?")
+    assert "for damage caused by:" in text and "(ii) a fall from the cart." in text
+
+
+def test_units_without_those_rules_fail_the_tests_above(rules, monkeypatch):
+    import assistant.evidence as evidence
+
+    monkeypatch.setattr(evidence, "_defined_by_list", lambda question, doc, best: False)
+    monkeypatch.setattr(evidence, "MAX_SUBITEMS", 0)
+    _, text = ask(rules, "What counts as kit?")
+    assert not ("a spade kept in the shed;" in text and "a rake bought by the club." in text)
+    _, text = ask(rules, "In which cases does the club not pay for tool damage?")
+    assert "(ii) a fall from the cart." not in text
