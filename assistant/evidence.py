@@ -117,6 +117,9 @@ def select(question: Question, index: Index, doc: DocumentMap, scores: Scores,
         if section is not None:
             return section
     groups = [(best,)]
+    if question.intent in _JUDGING_INTENTS and (turn := _turn_after(doc, best)) is not None:
+        # "You may charge a fee. However, only on your own behalf.": the answer is both.
+        return Selection(((best,), (turn,)), "quotes", (), float(s[best]), s)
     for other in ranked[1:3]:
         if s[other] < s[best] - SECOND_MARGIN * (3 if question.intent == "comparison" else 1):
             break
@@ -155,6 +158,15 @@ def _verdict(doc: DocumentMap, unit: Unit) -> int | None:
     if after >= len(doc.roles) or doc.roles[after] != "content":
         return None
     return after if _TURNING.match(doc.texts[after]) else None
+
+
+def _turn_after(doc: DocumentMap, i: int) -> int | None:
+    """The next sentence of the same paragraph, when it qualifies this one ("However, …")."""
+    after = i + 1
+    if (after < len(doc.roles) and doc.roles[after] == "content"
+            and doc.paragraph[after] == doc.paragraph[i] and _TURNING.match(doc.texts[after])):
+        return after
+    return None
 
 
 def _defined_by_list(question: Question, doc: DocumentMap, best: int) -> bool:

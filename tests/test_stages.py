@@ -360,3 +360,24 @@ def test_units_without_those_rules_fail_the_tests_above(rules, monkeypatch):
     assert not ("a spade kept in the shed;" in text and "a rake bought by the club." in text)
     _, text = ask(rules, "In which cases does the club not pay for tool damage?")
     assert "(ii) a fall from the cart." not in text
+
+
+SALE = ("# Honey Sales\n\n## Selling\n\nA member may sell the club honey at a fair price. "
+        "However, only at the town market on a Saturday.\n\n## Wax\n\nWax is kept for candles.\n")
+
+
+def test_a_yes_no_answer_keeps_the_however_that_qualifies_it():
+    """'Can I sell the honey?' → 'You may … However, only at the market.': the however
+    is part of the answer, or the reader gets a yes the document does not give."""
+    sale = Document(fake_index(SALE), *_prepared(fake_index(SALE)))
+    _, text = ask(sale, "Can a member sell the club honey?")
+    assert "may sell the club honey" in text and "However, only at the town market" in text
+
+
+def test_an_answer_without_the_qualifier_fails_the_test_above(monkeypatch):
+    import assistant.evidence as evidence
+
+    monkeypatch.setattr(evidence, "_turn_after", lambda doc, i: None)
+    sale = Document(fake_index(SALE), *_prepared(fake_index(SALE)))
+    _, text = ask(sale, "Can a member sell the club honey?")
+    assert "However, only at the town market" not in text
