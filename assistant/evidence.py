@@ -31,7 +31,8 @@ MAX_ITEMS = 8
 MAX_SECTION = 3  # paragraph openers quoted when a whole section answers
 MIN_LEAD_WORDS = 5  # a shorter lead-in ("This could:") is framed by the sentence before it
 _TIME = re.compile(r"\b(1[5-9]\d\d|20\d\d|\d{1,2}(st|nd|rd|th)|january|february|march|"
-                   r"april|may|june|july|august|september|october|november|december|"
+                   r"april|(?-i:May)(?= \d)|(?<=\d )(?-i:May)|june|july|august|september|"
+                   r"october|november|december|"
                    r"century|decade|year|month|week|day|days|since|until|after|before|"
                    r"during|when|then|today|now|19\d0s|20\d0s)\b", re.IGNORECASE)
 _UNIT_INTENTS = frozenset({"why", "list", "how"})
@@ -94,7 +95,9 @@ def select(question: Question, index: Index, doc: DocumentMap, scores: Scores,
     if question.intent == "document":
         return _document(question, index, doc, s)
     eligible = [i for i, role in enumerate(doc.roles)
-                if role == "content" or role == "byline"]
+                if role == "content" or role == "byline"
+                or (role == "title" and question.intent == "when"
+                    and _has_type(question, index.sentences[i].text))]
     if not eligible:
         return Selection((), "quote", (), float("-inf"), s)
     ranked = sorted(eligible, key=lambda i: -s[i])

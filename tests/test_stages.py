@@ -381,3 +381,27 @@ def test_an_answer_without_the_qualifier_fails_the_test_above(monkeypatch):
     sale = Document(fake_index(SALE), *_prepared(fake_index(SALE)))
     _, text = ask(sale, "Can a member sell the club honey?")
     assert "However, only at the town market" not in text
+
+
+DATED = ("# Garden Rules, March 2019\n\nYou may plant bulbs in the beds before the frost.\n\n"
+         "The club meets in the garden hall.\n")
+
+
+def test_a_when_question_about_the_document_can_be_answered_by_its_dated_title():
+    """'When were the rules written?' The date is in the title ("…, March 2019"), and
+    'may' the verb is no month."""
+    from assistant.evidence import _TIME
+
+    dated = Document(fake_index(DATED), *_prepared(fake_index(DATED)))
+    _, text = ask(dated, "When were the garden rules written?")
+    assert "March 2019" in text
+    assert not _TIME.search("You may plant bulbs") and _TIME.search("on 3 May 2020")
+
+
+def test_a_title_that_is_never_evidence_fails_the_test_above(monkeypatch):
+    import assistant.evidence as evidence
+
+    monkeypatch.setattr(evidence, "_has_type", lambda question, text: "March" not in text)
+    dated = Document(fake_index(DATED), *_prepared(fake_index(DATED)))
+    _, text = ask(dated, "When were the garden rules written?")
+    assert "March 2019" not in text
