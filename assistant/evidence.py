@@ -25,6 +25,7 @@ from index.store import Index
 
 Layout = Literal["quote", "quotes", "list", "summary"]
 UNIT_MARGIN = 0.05  # a unit answers a why/list question if it scores this close to the best
+_SENTENCE_END = tuple(".!?:\"”’")
 MAX_SUBITEMS = 3  # sentences quoted after an item that is itself a lead-in
 SECOND_MARGIN = 0.04  # a second quote for a one-fact question must score this close
 MAX_ITEMS = 8
@@ -119,16 +120,18 @@ def select(question: Question, index: Index, doc: DocumentMap, scores: Scores,
         section = _section(doc, scores, s, best)
         if section is not None:
             return section
-    groups = [(best,)]
+    groups = [_whole(doc, best)]
     if question.intent in _JUDGING_INTENTS and (turn := _turn_after(doc, best)) is not None:
         # "You may charge a fee. However, only on your own behalf.": the answer is both.
-        return Selection(((best,), (turn,)), "quotes", (), float(s[best]), s)
+        return Selection((groups[0], (turn,)), "quotes", (), float(s[best]), s)
     for other in ranked[1:3]:
         if s[other] < s[best] - SECOND_MARGIN * (3 if question.intent == "comparison" else 1):
             break
         have = set().union(*(lexicon.stems[i] for g in groups for i in g))
+        if any(other in g for g in groups):
+            continue
         if question.intent == "comparison" or (set(question.focus) - have) & lexicon.stems[other]:
-            groups.append((other,))
+            groups.append(_whole(doc, other))
     groups.sort(key=lambda g: g[0])
     return Selection(tuple(groups), "quote" if len(groups) == 1 else "quotes", (),
                      float(s[best]), s)
@@ -161,6 +164,26 @@ def _verdict(doc: DocumentMap, unit: Unit) -> int | None:
     if after >= len(doc.roles) or doc.roles[after] != "content":
         return None
     return after if _TURNING.match(doc.texts[after]) else None
+
+
+def _whole(doc: DocumentMap, i: int) -> tuple[int, ...]:
+    """All pieces of the sentence piece `i` belongs to: a sentence too long to quote as one
+    was cut after a clause, and a piece that starts mid-sentence does not read alone."""
+    start = i
+    while start > 0 and _goes_on(doc, start - 1):
+        start -= 1
+    end = i
+    while end + 1 < len(doc.texts) and _goes_on(doc, end):
+        end += 1
+    return tuple(range(start, end + 1))
+
+
+def _goes_on(doc: DocumentMap, i: int) -> bool:
+    """Piece `i` ends mid-sentence and the next piece of its paragraph carries on."""
+    after = i + 1
+    return (after < len(doc.texts) and doc.paragraph[after] == doc.paragraph[i]
+            and doc.roles[i] == doc.roles[after] == "content"
+            and not doc.texts[i].endswith(_SENTENCE_END) and doc.texts[after][:1].islower())
 
 
 def _turn_after(doc: DocumentMap, i: int) -> int | None:

@@ -405,3 +405,29 @@ def test_a_title_that_is_never_evidence_fails_the_test_above(monkeypatch):
     dated = Document(fake_index(DATED), *_prepared(fake_index(DATED)))
     _, text = ask(dated, "When were the garden rules written?")
     assert "March 2019" not in text
+
+
+LONG = ("# Terms\n\n## Liability\n\nIn no event, whether in contract or in tort or otherwise, "
+        "shall any party be liable for damages of any kind arising from the use of the work, "
+        "including damages for lost data, lost profits, lost time, lost goodwill, stopped work, "
+        "failed computers or any other loss; nor shall any party be liable for damages that a "
+        "court finds to be indirect, special, incidental or consequential, even if the party "
+        "had been told of the chance of such loss.\n\n## Fees\n\nNo fee is charged.\n")
+
+
+def test_a_sentence_cut_for_length_is_quoted_whole():
+    """The answer is in the second piece of a long sentence ("nor shall any party …"): the
+    quote starts where the sentence does, each piece still cited by its offsets."""
+    doc = Document(fake_index(LONG), *_prepared(fake_index(LONG)))
+    assert any(s.text.startswith("nor shall") for s in doc.index.sentences)  # it was cut
+    _, text = ask(doc, "Is a party liable for incidental or consequential damages?")
+    assert "In no event" in text and "consequential" in text
+
+
+def test_quoting_only_the_matching_piece_fails_the_test_above(monkeypatch):
+    import assistant.evidence as evidence
+
+    monkeypatch.setattr(evidence, "_whole", lambda doc, i: (i,))
+    doc = Document(fake_index(LONG), *_prepared(fake_index(LONG)))
+    _, text = ask(doc, "Is a party liable for incidental or consequential damages?")
+    assert "In no event" not in text
