@@ -77,6 +77,7 @@ def verdict(question: Question, selection: Selection, foreign: list[str], policy
     return Verdict(True, "answerable")
 
 
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _NOT_ONLY = re.compile(r"\bnot (only|just|merely|simply)\b", re.IGNORECASE)
 
 
@@ -84,6 +85,7 @@ def _new_number(question: str, evidence: str) -> bool:
     """The evidence has a number the question does not already hold ("Model 3"
     asked about is no answer to "how much")."""
     asked = {m.group().lower() for m in _NUMBER.finditer(question)}
+    evidence = _URL.sub(" ", evidence)  # "…/2.0/" in a link is an address, not an amount
     return any(m.group().lower() not in asked for m in _NUMBER.finditer(evidence))
 
 

@@ -431,3 +431,10 @@ def test_quoting_only_the_matching_piece_fails_the_test_above(monkeypatch):
     doc = Document(fake_index(LONG), *_prepared(fake_index(LONG)))
     _, text = ask(doc, "Is a party liable for incidental or consequential damages?")
     assert "In no event" not in text
+
+
+def test_digits_in_a_link_are_no_answer_to_how_many():
+    from assistant.answerability import _new_number
+
+    assert not _new_number("How many hives?", "See http://example.org/hives/2.0/ for hives.")
+    assert _new_number("How many hives?", "There are 12 hives.")
