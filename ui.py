@@ -17,7 +17,7 @@ from typing import Any
 
 from assistant.chain import Assistant, Result
 from assistant.history import load_json, parse_history
-from assistant.settings import load_settings
+from assistant.settings import Settings, load_settings
 from assistant.types import Citation, Message
 from source.article import Article
 from source.errors import AppError, ConfigError, run_cli
@@ -183,9 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="interface to serve on")
     parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     parser.add_argument("--share", action="store_true", help="also make a public Gradio link")
-    parser.add_argument("--data-dir", help="index folder (env ATA_DATA_DIR)")
-    parser.add_argument("--article", help="article file (env ATA_ARTICLE)")
-    parser.add_argument("--chroma-url", help="Chroma server URL (env ATA_CHROMA_URL)")
+    Settings.add_flags(parser, "data_dir", "article", "chroma_url")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read when gradio is imported

@@ -25,13 +25,8 @@ log = logging.getLogger("assistant")
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__.split("\n")[0])
     common = argparse.ArgumentParser(add_help=False)
-    for flag, help_ in [("--article", "article file"), ("--data-dir", "index folder"),
-                        ("--chroma-url", "Chroma server instead of embedded files"),
-                        ("--embedding-model", "packaged embedding model or local dir"),
-                        ("--answerer", "answer backend: extractive, endpoint, local:MODEL.gguf"),
-                        ("--llm-base-url", "OpenAI-compatible URL for --answerer endpoint"),
-                        ("--llm-model", "model name the endpoint serves")]:
-        common.add_argument(flag, help=f"{help_} (env ATA_{flag[2:].upper().replace('-', '_')})")
+    Settings.add_flags(common, "article", "data_dir", "chroma_url", "embedding_model",
+                       "answerer", "llm_base_url", "llm_model")
     common.add_argument("--min-support", type=float, help="refusal threshold on evidence scores "
                         "(default: the calibrated one; 0 never refuses on score)")
     common.add_argument("--no-build", dest="auto_build", action="store_const", const=False,

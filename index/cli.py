@@ -22,16 +22,12 @@ from source.load import load_article
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index", description=__doc__)
-    flags = [("--article", "article file (env ATA_ARTICLE)"),
-             ("--data-dir", "index folder (env ATA_DATA_DIR)"),
-             ("--embedding-model", "packaged model or local dir (env ATA_EMBEDDING_MODEL)"),
-             ("--chroma-url", "Chroma server URL (env ATA_CHROMA_URL)")]
+    flags = ("article", "data_dir", "embedding_model", "chroma_url")
     # Accepted before or after the command ("index --data-dir D build" or "index build
     # --data-dir D"); after it, an absent flag must not undo one given before.
     common = argparse.ArgumentParser(add_help=False)
-    for flag, help_ in flags:
-        parser.add_argument(flag, help=help_)
-        common.add_argument(flag, help=help_, default=argparse.SUPPRESS)
+    IndexSettings.add_flags(parser, *flags)
+    IndexSettings.add_flags(common, *flags, default=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", parents=[common],
                                 help="build the index if missing or stale")

@@ -4,6 +4,7 @@ beats an `ATA_*` env var beats the default. The assistant composes its own with 
 
 from __future__ import annotations
 
+import argparse
 import os
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -37,6 +38,15 @@ class LayerSettings(BaseSettings):
 
     def check(self) -> None:
         """Checks across fields or against the file system, after validation."""
+
+    @classmethod
+    def add_flags(cls, parser: argparse.ArgumentParser, *names: str, **kwargs: Any) -> None:
+        """Declare `--name` for each field, its help the field's description and env var,
+        so every CLI words a setting the same way (`kwargs` go to `add_argument`)."""
+        for name in names:
+            field = cls.model_fields[name]
+            parser.add_argument(f"--{name.replace('_', '-')}",
+                                help=f"{field.description} (env ATA_{name.upper()})", **kwargs)
 
 
 class IndexSettings(LayerSettings):

@@ -77,3 +77,23 @@ def test_every_app_error_is_a_kind_of_the_tree():
                 if isinstance(node, ast.ClassDef) and path.name != "errors.py":
                     bases = {getattr(b, "id", getattr(b, "attr", "")) for b in node.bases}
                     assert not {"AppError"} & bases, f"{path}: {node.name}"
+
+
+@pytest.mark.parametrize("main", ["assistant.cli:main_help", "index.cli:main", "ui:main"])
+def test_every_cli_words_the_shared_flags_as_the_settings_describe_them(main, capsys):
+    """--data-dir, --article and --chroma-url are declared from the settings' own field
+    descriptions, so the three CLIs cannot drift apart."""
+    import importlib
+
+    module, name = main.split(":")
+    if name == "main_help":
+        entry = importlib.import_module(module).build_parser().parse_args
+        argv = ["ask", "--help"]
+    else:
+        entry, argv = getattr(importlib.import_module(module), name), ["--help"]
+    with pytest.raises(SystemExit):
+        entry(argv)
+    shown = " ".join(capsys.readouterr().out.split())
+    for field in ("data_dir", "article", "chroma_url"):
+        description = " ".join(IndexSettings.model_fields[field].description.split())
+        assert f"{description} (env ATA_{field.upper()})" in shown
