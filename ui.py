@@ -59,15 +59,18 @@ def build_app(assistant: Assistant) -> Any:
     main_article = assistant.article
     others = {aid: a.title for aid, a in articles.items() if aid != main_article.article_id}
 
-    def views(article_id: str, citations: Sequence[Citation] = ()) -> tuple:
-        """The panel, outline and example questions for one article."""
+    def views(article_id: str, cited: Sequence[Sequence[Citation]] = ()) -> tuple:
+        """The panel, outline and example questions for one article; `cited` holds each
+        answer's citations, the latest answer's last (lit and numbered in the panel)."""
         article = articles.get(article_id, main_article)
-        return (render_article(article, citations), render_outline(article),
+        latest = cited[-1] if cited else ()
+        earlier = [c for answer in cited[:-1] for c in answer]
+        return (render_article(article, latest, earlier), render_outline(article),
                 gr.Dataset(samples=[[q] for q in example_questions(article)]))
 
-    def respond(message: str, chat: list[dict], history: list[Message], shown: str
-                ) -> Iterator[tuple]:
-        skip = (gr.skip(),) * 5
+    def respond(message: str, chat: list[dict], history: list[Message], shown: str,
+                cited: list[list[Citation]]) -> Iterator[tuple]:
+        skip = (gr.skip(),) * 6
         chat = [*chat, {"role": "user", "content": as_text(message)},
                 {"role": "assistant", "content": "…"}]
         try:
@@ -89,25 +92,26 @@ def build_app(assistant: Assistant) -> Any:
         chat[-1]["content"] = render_answer(answer, others)
         history = [*history, Message(role="user", content=question),
                    Message(role="assistant", content=answer.answer)]
+        cited = [*cited, list(answer.citations)]
         # a quote is shown in its own article: switch the panel to it
         shown = next((c.article for c in answer.citations if c.article in articles), shown)
-        yield ("", chat, history, shown, *views(shown, answer.citations), render_trace(result))
+        yield ("", chat, history, cited, shown, *views(shown, cited), render_trace(result))
 
     def respond_to_link(chat: list[dict], history: list[Message], shown: str,
-                        request: gr.Request) -> Iterator[tuple]:
+                        cited: list[list[Citation]], request: gr.Request) -> Iterator[tuple]:
         """A page opened with ?q=… asks that question; without one, nothing happens (and
         the question box is left alone: a reader may already be typing)."""
         question = request.query_params.get("q") or ""
         if question.strip():
-            yield from respond(question, chat, history, shown)
+            yield from respond(question, chat, history, shown, cited)
         else:
-            yield (gr.skip(),) * 8
+            yield (gr.skip(),) * 9
 
     def respond_to_outline(chat: list[dict], history: list[Message], shown: str,
-                           evt: gr.EventData) -> Iterator[tuple]:
+                           cited: list[list[Citation]], evt: gr.EventData) -> Iterator[tuple]:
         """An outline entry's "Ask about this" asks the question in its button's value."""
         data = evt._data if isinstance(evt._data, dict) else {}
-        yield from respond(str(data.get("question", "")), chat, history, shown)
+        yield from respond(str(data.get("question", "")), chat, history, shown, cited)
 
     # gradio finds these parameters by their types; with postponed annotations and gradio
     # imported here, not at module level, it needs the types themselves
@@ -115,7 +119,7 @@ def build_app(assistant: Assistant) -> Any:
     respond_to_outline.__annotations__["evt"] = gr.EventData
 
     def clear(shown: str) -> tuple:
-        return "", [], [], shown, *views(shown), ""
+        return "", [], [], [], shown, *views(shown), ""
 
     def ask(question: str, history_json: str = "[]") -> dict:
         """Same JSON as `python -m assistant ask --json`; {"error": …} for bad input."""
@@ -131,6 +135,7 @@ def build_app(assistant: Assistant) -> Any:
                else f"Ask the article — {as_text(main_article.title)}")
     with gr.Blocks(title="Ask the article", analytics_enabled=False) as demo:
         history = gr.State([])
+        cited = gr.State([])  # each answer's citations, so an old [n] finds its quote
         gr.Markdown(f"### {heading}")
         picker = gr.Radio([(a.title, aid) for aid, a in articles.items()],
                           value=main_article.article_id, label="Article shown",
@@ -156,14 +161,14 @@ def build_app(assistant: Assistant) -> Any:
             with gr.Column(scale=5, elem_id="ata-article-col"):
                 panel = gr.HTML(render_article(main_article), elem_id="ata-article",
                                 padding=True)
-        inputs = [box, chatbot, history, picker]
-        outputs = [box, chatbot, history, picker, panel, outline, examples, trace]
+        inputs = [box, chatbot, history, picker, cited]
+        outputs = [box, chatbot, history, cited, picker, panel, outline, examples, trace]
         for event in (box.submit, ask_btn.click):
             event(respond, inputs, outputs).then(None, js=SHOW_FIRST_QUOTE)
         outline.click(respond_to_outline, inputs[1:], outputs).then(None, js=SHOW_FIRST_QUOTE)
         demo.load(respond_to_link, inputs[1:], outputs).then(None, js=SHOW_FIRST_QUOTE)
         examples.click(lambda sample: sample[0], examples, box)
-        picker.input(views, picker, [panel, outline, examples])
+        picker.input(views, [picker, cited], [panel, outline, examples])
         clear_btn.click(clear, picker, outputs)
         gr.api(ask, api_name="ask")
     demo.queue(default_concurrency_limit=2, max_size=64)

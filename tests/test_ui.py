@@ -29,7 +29,8 @@ def test_a_quote_the_answer_names_is_a_block_quote_with_its_marker_and_section(a
     c1 = Citation(1, c1.quote, c1.start, c1.end, "Some section")
     out = ui.render_answer(Answer("q", f"The article says: “{c1.quote}” [1]", False, [c1]))
     shown = re.search(r'<p>([^<]*)</p><blockquote class="ata-quote"><p><span class="ata-qt">'
-                      r'([^<]*)</span> <a class="ata-cite" href="#ata-q-1">\[1\]</a></p>'
+                      r'([^<]*)</span> <a class="ata-cite" href="#ata-q-main-\d+-\d+">\[1\]</a>'
+                      r"</p>"
                       r"<footer><cite>([^<]*)</cite></footer></blockquote>", out)
     assert [html.unescape(g) for g in shown.groups()] == [
         "The article says:", article.text[c1.start:c1.end], "Some section"]
@@ -66,7 +67,8 @@ def test_paraphrased_citations_are_quoted_after_the_answer(article):
     c2 = cite_of(article, "$240 billion", 2)
     out = ui.render_answer(Answer("q", "Island “x” [1] and trade [2]", False, [c1, c2]))
     assert out.count('class="ata-cite"') == 4  # two markers, two quotes
-    assert 'href="#ata-q-1"' in out and 'href="#ata-q-2"' in out
+    assert f'href="#ata-q-main-{c1.start}-{c1.end}">[1]' in out
+    assert f'href="#ata-q-main-{c2.start}-{c2.end}">[2]' in out
     assert "[1]" not in re.sub(r"<a[^>]*>\[\d\]</a>", "", out.split("<pre")[0])
     sources = out.split('class="ata-sources"')[1]
     assert [html.unescape(q) for q in re.findall(r'<span class="ata-qt">(.*?)</span>',
@@ -113,8 +115,33 @@ def test_highlight_text_equals_quote(article):
     cites = [cite_of(article, "armed clashes on the border island of Zhengbao", 1),
              cite_of(article, "Russia is an unreliable partner", 2)]
     page = ui.render_article(article, cites)
-    marks = re.findall(r'<mark class="ata-q" id="ata-q-(\d)"[^>]*>(.*?)<sup>', page)
+    marks = re.findall(r'<mark class="ata-q" id="ata-q-main-\d+-\d+" data-cite="(\d)">'
+                       r"(.*?)<sup>", page)
     assert [(int(n), html.unescape(t)) for n, t in marks] == [(c.id, c.quote) for c in cites]
+
+
+def test_an_earlier_answers_marker_finds_its_own_quote(article):
+    """Answer 1 cited the island as [1], answer 2 cites the trade figure as [1]: each [1]
+    links to its own answer's quote, and the panel holds both (the earlier one unlit)."""
+    island, trade = cite_of(article, "Zhengbao", 1), cite_of(article, "$240 billion", 1)
+    first = ui.render_answer(Answer("q1", "“Zhengbao” [1]", False, [island]))
+    second = ui.render_answer(Answer("q2", "“$240 billion” [1]", False, [trade]))
+    target = re.search(r'class="ata-cite" href="#([^"]+)"', first)[1]
+    assert target != re.search(r'class="ata-cite" href="#([^"]+)"', second)[1]
+    page = ui.render_article(article, [trade], earlier=[island])
+    mark = re.search(rf'<mark class="ata-q ata-earlier" id="{target}">(.*?)</mark>', page)
+    assert mark and html.unescape(mark[1]) == "Zhengbao"
+    assert page.count("<sup>") == 1  # only the latest answer is numbered
+
+
+def test_ids_by_number_alone_fail_the_test_above(article, monkeypatch):
+    import webui.answer
+
+    monkeypatch.setattr(webui.answer, "quote_id", lambda c: f"ata-q-{c.id}")
+    island, trade = cite_of(article, "Zhengbao", 1), cite_of(article, "$240 billion", 1)
+    first = ui.render_answer(Answer("q1", "“Zhengbao” [1]", False, [island]))
+    second = ui.render_answer(Answer("q2", "“$240 billion” [1]", False, [trade]))
+    assert (re.search(r'href="#([^"]+)"', first)[1] == re.search(r'href="#([^"]+)"', second)[1])
 
 
 def test_article_structure_rendered(article):

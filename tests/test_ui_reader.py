@@ -43,6 +43,21 @@ def test_highlighted_sentence_is_centred_with_context_after_it(app_url, browser)
     page.wait_for_function(CENTRED, timeout=10_000)
 
 
+def test_a_marker_in_an_earlier_answer_highlights_that_answers_quote(app_url, browser):
+    """Two answers, each with its own [1]: clicking the first answer's [1] after the second
+    came lights the first answer's quote, not the newest answer's [1]."""
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(app_url)
+    ask(page, ISLAND)
+    answers(page)
+    ask(page, "How large was trade between Russia and China in 2023?")
+    answers(page, 2)
+    page.locator("#ata-chat .ata-answer").first.locator("a.ata-cite").first.click()
+    page.wait_for_function(CENTRED, timeout=10_000)
+    lit = page.locator("#ata-article mark.ata-q.active").inner_text()
+    assert "border island of Zhengbao" in lit
+
+
 def test_answer_is_laid_out_for_a_reader(app_url, browser, assistant):
     """Framing line, then each quote exactly as a block quote with [n] and section; the
     [n] is the only number (no "1. [1]")."""

@@ -18,6 +18,7 @@ from urllib.parse import quote as url_quote
 
 from assistant.citations import MARKER, marker
 from assistant.types import Answer, Citation
+from webui.article import quote_id
 
 # Every character HTML or Markdown gives a meaning to, as a numeric entity: inert in both.
 _INERT = {ord(ch): f"&#{ord(ch)};" for ch in "&<>\"'\\`*_{}[]()#+-.!|~=$:\n"}
@@ -78,8 +79,8 @@ def render_partial(text: str) -> str:
     return "<br>".join(as_text(line) for line in MARKER.sub("", text).split("\n"))
 
 
-def cite_link(n: int) -> str:
-    return f'<a class="ata-cite" href="#ata-q-{n}">[{n}]</a>'
+def cite_link(c: Citation) -> str:
+    return f'<a class="ata-cite" href="#{quote_id(c)}">[{c.id}]</a>'
 
 
 def render_answer(answer: Answer, titles: Mapping[str, str] | None = None) -> str:
@@ -89,6 +90,7 @@ def render_answer(answer: Answer, titles: Mapping[str, str] | None = None) -> st
     if answer.refused:
         return f'<div class="ata-answer ata-refusal"><p><em>{as_text(answer.answer)}</em></p></div>'
     lines, unquoted = layout(answer)
+    by_id = {c.id: c for c in answer.citations}
     out: list[str] = ['<div class="ata-answer">']
     open_list = ""
     for line in lines:
@@ -97,7 +99,7 @@ def render_answer(answer: Answer, titles: Mapping[str, str] | None = None) -> st
             out.append(f'<{line.bullet} class="ata-points">' if line.bullet else "")
             open_list = line.bullet
         inner = "".join(_quotes_html([p.cite for p in run if p.cite], titles) if quoted
-                        else "".join(f"<p>{_prose(p.text)}</p>" for p in run)
+                        else "".join(f"<p>{_prose(p.text, by_id)}</p>" for p in run)
                         for quoted, run in groupby(line.pieces, lambda p: p.cite is not None))
         out.append(f"<li>{inner}</li>" if line.bullet else inner)
     out.append(f"</{open_list}>" if open_list else "")
@@ -112,16 +114,21 @@ def render_answer(answer: Answer, titles: Mapping[str, str] | None = None) -> st
     return "".join(out)
 
 
-def _prose(text: str) -> str:
+def _prose(text: str, by_id: Mapping[int, Citation]) -> str:
     """The answer's own words, inert, with each [n] marker a link to its quote."""
     body = as_text(MARKER.sub(lambda m: f"\x00{m.group(1)}\x01", text))
-    return re.sub(r"\x00(\d+)\x01", lambda m: f" {cite_link(int(m.group(1)))}", body)
+
+    def link(m: re.Match[str]) -> str:
+        c = by_id.get(int(m.group(1)))
+        return f" {cite_link(c)}" if c is not None else f" [{m.group(1)}]"
+
+    return re.sub(r"\x00(\d+)\x01", link, body)
 
 
 def _quotes_html(cites: Sequence[Citation], titles: Mapping[str, str]) -> str:
     """Quotes one after another in the answer as one block quote: each quote exactly, with
     its [n]; their section (and article, if not the main one) once below."""
-    quotes = " ".join(f'<span class="ata-qt">{as_text(c.quote)}</span> {cite_link(c.id)}'
+    quotes = " ".join(f'<span class="ata-qt">{as_text(c.quote)}</span> {cite_link(c)}'
                       for c in cites)
     where = dict.fromkeys([f"<i>{as_text(titles[c.article])}</i>" for c in cites
                            if c.article in titles] +

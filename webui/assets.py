@@ -91,7 +91,7 @@ document.addEventListener("click", (ev) => {
 
 # After an answer: highlight its first quote in the panel and centre it there.
 SHOW_FIRST_QUOTE = """() => {
-  const m = document.querySelector("#ata-article mark.ata-q");
+  const m = document.querySelector("#ata-article mark.ata-q:not(.ata-earlier)");
   if (m) ataActivate(m);
 }"""
 
@@ -113,6 +113,7 @@ CSS = """
   border-left: 3px solid #e0a000; padding-left: .6em; }
 mark.ata-q { background: #fff1a8; padding: 0 .1em; }
 mark.ata-q.active { background: #ffc94d; outline: 2px solid #e0a000; }
+mark.ata-q.ata-earlier:not(.active) { background: none; color: inherit; padding: 0; }
 mark.ata-q sup { color: #805b00; font-weight: 700; }
 .ata-byline { font-style: italic; }
 .ata-answer blockquote.ata-quote { margin: .4em 0 .6em; padding: .3em .8em;
