@@ -77,6 +77,7 @@ def verdict(question: Question, selection: Selection, foreign: list[str], policy
     return Verdict(True, "answerable")
 
 
+_PRONOUN = re.compile(r"^(it|he|she|they|its|his|her|their)\b", re.IGNORECASE)
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _NOT_ONLY = re.compile(r"\bnot (only|just|merely|simply)\b", re.IGNORECASE)
 
@@ -107,7 +108,10 @@ def _swapped(premise: str, names: tuple[str, ...], evidence: str) -> bool:
     words = asked - STOP - {t for n in named for t in n}
     if not words:
         return False
-    related = [stems for _, stems in _related(words, evidence)]
+    clauses = _related(words, evidence)
+    if any(_PRONOUN.match(clause) for clause, _ in clauses):
+        return False  # "It had …": whose roles these are, the pronoun does not say
+    related = [stems for _, stems in clauses]
     subject, others = set(named[0]), [set(n) for n in named[1:]]
     return (any(any(o <= s for o in others) for s in related)
             and not any(subject <= s for s in related))

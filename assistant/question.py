@@ -99,6 +99,13 @@ _PREMISE = re.compile(
     r" (?P<premise>.{6,})$")
 
 
+# "Why does X do Y?" takes "X does Y" for granted, as a fact (the subject is kept: it is
+# what the premise is about); "why would/could X …?" asks how a hypothetical would come
+# about, and takes nothing for granted.
+_WHY = re.compile(r"^(?:why|how come) (?:does|do|did|is|are|was|were|has|have) "
+                  r"(?P<premise>.{6,})$")
+
+
 @dataclass(frozen=True, slots=True)
 class Question:
     """A question read for what it asks; `query` is the standalone text to retrieve for."""
@@ -134,7 +141,7 @@ def analyse(text: str, query: str | None = None) -> Question:
     giver: tuple[str, ...] = ()
     if m := _RECEIVES.search(low) or _GIVES.search(low):
         receiver, giver = _content(m["a"]), _content(m["b"])
-    premise = m["premise"] if (m := _PREMISE.match(low)) else None
+    premise = m["premise"] if (m := _PREMISE.match(low) or _WHY.match(low)) else None
     names = tuple(dict.fromkeys(  # capitalised, but not because a sentence starts there
         w.removesuffix("'s").removesuffix("’s") for part in re.split(r"[.!?:;]\s+", text)
         for i, w in enumerate(re.findall(r"[\w'’-]+", part))

@@ -438,3 +438,32 @@ def test_digits_in_a_link_are_no_answer_to_how_many():
 
     assert not _new_number("How many hives?", "See http://example.org/hives/2.0/ for hives.")
     assert _new_number("How many hives?", "There are 12 hives.")
+
+
+def test_a_why_question_about_a_fact_takes_it_for_granted_a_hypothetical_does_not():
+    assert analyse("Why does the club ban hives in the garden?").premise == (
+        "the club ban hives in the garden")
+    assert analyse("Why would the club ban hives in the garden?").premise is None
+
+
+WAX = ("# Wax\n\n## Buying\n\nAnna met Tom at the market on Friday. She had an interest in "
+       "buying wax from Tom.\n\n## Selling\n\nTom sells candles in winter.\n")
+
+
+def test_a_pronoun_subject_is_no_swapped_role():
+    """'Why was Anna interested in buying wax from Tom?' over 'She had an interest in buying
+    wax from Tom.': the sentence names only Tom, but "She" is Anna: nothing is swapped."""
+    wax = Document(fake_index(WAX), *_prepared(fake_index(WAX)))
+    candidate, _ = ask(wax, "Why was Anna interested in buying wax from Tom?")
+    assert candidate.verdict.answerable and not candidate.verdict.premise_rejected
+
+
+def test_a_premise_check_blind_to_pronouns_fails_the_test_above(monkeypatch):
+    import re
+
+    import assistant.answerability as answerability
+
+    monkeypatch.setattr(answerability, "_PRONOUN", re.compile(r"(?!)"))
+    wax = Document(fake_index(WAX), *_prepared(fake_index(WAX)))
+    candidate, _ = ask(wax, "Why was Anna interested in buying wax from Tom?")
+    assert candidate.verdict.premise_rejected
