@@ -25,6 +25,10 @@ from index.store import Index
 
 Layout = Literal["quote", "quotes", "list", "summary"]
 UNIT_MARGIN = 0.05  # a unit answers a why/list question if it scores this close to the best
+_ANAPHOR = re.compile(r"^(this|these|that|those|such|all this|all of this|it|they|he|she)\b",
+                      re.IGNORECASE)
+_BECAUSE = re.compile(r"\b(because|since|as a result|due to|owing to|thanks to|so that|"
+                      r"therefore|thus|hence|for this reason)\b|:", re.IGNORECASE)
 _SENTENCE_END = tuple(".!?:\"”’")
 MAX_SUBITEMS = 3  # sentences quoted after an item that is itself a lead-in
 SECOND_MARGIN = 0.04  # a second quote for a one-fact question must score this close
@@ -116,11 +120,15 @@ def select(question: Question, index: Index, doc: DocumentMap, scores: Scores,
                 return Selection(((verdict,),), "quote", (), float(s[best]), s)
         if unit is not None:
             return _unit_selection(unit, doc, s)
-    if question.intent in _UNIT_INTENTS or question.intent == "stance":
+    if question.intent not in _SINGLE_INTENTS:
         section = _section(doc, scores, s, best)
         if section is not None:
             return section
-    groups = [_whole(doc, best)]
+    groups = [_with_antecedent(doc, _whole(doc, best))]
+    if question.intent == "why" and (reason := _reason_after(doc, groups[0])) is not None:
+        # "Why X?" → "X would be short-lived." + "Russia is unreliable …": a claim that gives
+        # no reason of its own is explained by the sentence after it.
+        return Selection((groups[0], reason), "quotes", (), float(s[best]), s)
     if question.intent in _JUDGING_INTENTS and (turn := _turn_after(doc, best)) is not None:
         # "You may charge a fee. However, only on your own behalf.": the answer is both.
         return Selection((groups[0], (turn,)), "quotes", (), float(s[best]), s)
@@ -184,6 +192,28 @@ def _goes_on(doc: DocumentMap, i: int) -> bool:
     return (after < len(doc.texts) and doc.paragraph[after] == doc.paragraph[i]
             and doc.roles[i] == doc.roles[after] == "content"
             and not doc.texts[i].endswith(_SENTENCE_END) and doc.texts[after][:1].islower())
+
+
+def _with_antecedent(doc: DocumentMap, group: tuple[int, ...]) -> tuple[int, ...]:
+    """A sentence that opens by pointing back ("This will slow …", "All this …") says what
+    follows from the sentence before it in its paragraph: quoted alone it has no subject."""
+    first = group[0]
+    before = first - 1
+    if (before >= 0 and _ANAPHOR.match(doc.texts[first]) and doc.roles[before] == "content"
+            and doc.paragraph[before] == doc.paragraph[first]):
+        return (*_whole(doc, before), *group)
+    return group
+
+
+def _reason_after(doc: DocumentMap, group: tuple[int, ...]) -> tuple[int, ...] | None:
+    """The next sentence of the paragraph, when the claim in `group` gives no reason."""
+    if any(_BECAUSE.search(doc.texts[i]) for i in group):
+        return None
+    after = group[-1] + 1
+    if (after < len(doc.roles) and doc.roles[after] == "content"
+            and doc.paragraph[after] == doc.paragraph[group[-1]]):
+        return _whole(doc, after)
+    return None
 
 
 def _turn_after(doc: DocumentMap, i: int) -> int | None:

@@ -467,3 +467,57 @@ def test_a_premise_check_blind_to_pronouns_fails_the_test_above(monkeypatch):
     wax = Document(fake_index(WAX), *_prepared(fake_index(WAX)))
     candidate, _ = ask(wax, "Why was Anna interested in buying wax from Tom?")
     assert candidate.verdict.premise_rejected
+
+
+CLUB = """# The Bee Club
+
+## Is Beekeeping Possible in a City?
+
+Most cities allow hives on flat roofs. Some ban them near schools.
+
+A permit from the city office costs very little money.
+
+## Growth
+
+New members join the club every spring and summer. Some keepers lose interest in the cold
+months. This slows the growth of the club.
+
+## Gains
+
+Honey sales bring gains to the club. The gains are short-lived. Buyers leave after one season.
+"""
+SECTION_Q = "Is beekeeping possible in a city, then?"
+ANTECEDENT_Q = "Why does the growth of the club slow?"
+REASON_Q = "Why are the gains short-lived?"
+
+
+@pytest.fixture(scope="module")
+def club():
+    return Document(fake_index(CLUB), *_prepared(fake_index(CLUB)))
+
+
+def test_a_question_that_restates_a_heading_is_answered_by_its_section(club):
+    _, text = ask(club, SECTION_Q)
+    assert "Most cities allow hives" in text and "A permit from the city office" in text
+
+
+def test_a_sentence_that_points_back_comes_with_what_it_points_to(club):
+    """'This slows the growth …' says nothing without the sentence before it."""
+    _, text = ask(club, ANTECEDENT_Q)
+    assert "Some keepers lose interest" in text and "This slows the growth" in text
+
+
+def test_a_why_answer_that_only_restates_the_claim_gets_the_reason_after_it(club):
+    _, text = ask(club, REASON_Q)
+    assert "The gains are short-lived." in text and "Buyers leave after one season." in text
+
+
+def test_selection_without_those_rules_fails_the_three_tests_above(club, monkeypatch):
+    import assistant.evidence as evidence
+
+    monkeypatch.setattr(evidence, "_section", lambda *args: None)
+    monkeypatch.setattr(evidence, "_with_antecedent", lambda doc, group: group)
+    monkeypatch.setattr(evidence, "_reason_after", lambda doc, group: None)
+    assert "A permit from the city office" not in ask(club, SECTION_Q)[1]
+    assert "Some keepers lose interest" not in ask(club, ANTECEDENT_Q)[1]
+    assert "Buyers leave after one season." not in ask(club, REASON_Q)[1]
