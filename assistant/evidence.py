@@ -275,9 +275,18 @@ def _section(doc: DocumentMap, scores: Scores, s: np.ndarray,
     top = max(headings, key=lambda i: scores.fused[i])
     if scores.fused[top] <= scores.fused[best] + UNIT_MARGIN:
         return None
-    picked = tuple((i,) for i in _openers(doc, doc.follows[top])[:MAX_SECTION])
+    picked = tuple(_labelled(doc, i) for i in _openers(doc, doc.follows[top])[:MAX_SECTION])
     return Selection(picked, "quote" if len(picked) == 1 else "quotes", (),
                      float(scores.fused[top]), s) if picked else None
+
+
+def _labelled(doc: DocumentMap, i: int) -> tuple[int, ...]:
+    """A paragraph's opening sentence with the label it follows ("Weaken NATO." + its
+    first sentence): the label names the point, the sentence says it."""
+    before = i - 1
+    if before >= 0 and doc.roles[before] == "label" and doc.paragraph[before] == doc.paragraph[i]:
+        return (before, i)
+    return (i,)
 
 
 def _openers(doc: DocumentMap, ids: tuple[int, ...]) -> list[int]:

@@ -521,3 +521,35 @@ def test_selection_without_those_rules_fails_the_three_tests_above(club, monkeyp
     assert "A permit from the city office" not in ask(club, SECTION_Q)[1]
     assert "Some keepers lose interest" not in ask(club, ANTECEDENT_Q)[1]
     assert "Buyers leave after one season." not in ask(club, REASON_Q)[1]
+
+
+HIVE_RISKS = """# Hives
+
+## Risks for Hives
+
+Every hive faces a few risks over the year.
+
+Mites. They weaken the bees in late summer.
+
+Cold. It kills small colonies in winter.
+
+## Honey
+
+Honey is sold at the market in town.
+"""
+
+
+def test_a_section_answer_keeps_the_label_that_names_each_point():
+    """'Mites. They weaken …': the label is the point, the sentence after it says it."""
+    hives = Document(fake_index(HIVE_RISKS), *_prepared(fake_index(HIVE_RISKS)))
+    _, text = ask(hives, "What would the risks for hives be?")
+    assert "Mites." in text and "They weaken the bees" in text and "Cold." in text
+
+
+def test_a_section_answer_without_labels_fails_the_test_above(monkeypatch):
+    import assistant.evidence as evidence
+
+    monkeypatch.setattr(evidence, "_labelled", lambda doc, i: (i,))
+    hives = Document(fake_index(HIVE_RISKS), *_prepared(fake_index(HIVE_RISKS)))
+    _, text = ask(hives, "What would the risks for hives be?")
+    assert "Mites." not in text
