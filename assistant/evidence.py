@@ -40,6 +40,8 @@ _TIME = re.compile(r"\b(1[5-9]\d\d|20\d\d|\d{1,2}(st|nd|rd|th)|january|february|
                    r"october|november|december|"
                    r"century|decade|year|month|week|day|days|since|until|after|before|"
                    r"during|when|then|today|now|19\d0s|20\d0s)\b", re.IGNORECASE)
+# A calendar date (a year, a decade, a month and year): what makes a title answer "when".
+_DATED = re.compile(r"\b(1[5-9]\d\d|20\d\d)s?\b")
 _UNIT_INTENTS = frozenset({"why", "list", "how"})
 _RECEIVING = frozenset(tokenize("receives gets gains obtains acquires benefits earns wins"))
 _SINGLE_INTENTS = frozenset({"number", "when", "who", "definition"})
@@ -102,7 +104,7 @@ def select(question: Question, index: Index, doc: DocumentMap, scores: Scores,
     eligible = [i for i, role in enumerate(doc.roles)
                 if role == "content" or role == "byline"
                 or (role == "title" and question.intent == "when"
-                    and _has_type(question, index.sentences[i].text))]
+                    and bool(_DATED.search(index.sentences[i].text)))]
     if not eligible:
         return Selection((), "quote", (), float("-inf"), s)
     ranked = sorted(eligible, key=lambda i: -s[i])
