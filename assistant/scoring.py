@@ -39,6 +39,7 @@ class Lexicon:
     named: frozenset[str] = frozenset()  # the title's stems: what every sentence is about
     title: tuple[str, ...] = ()  # the title's stems in order
     acronyms: frozenset[str] = frozenset()  # "mpl" for a title "Mozilla Public License"
+    title_id: int | None = None  # the title's sentence, if the document shows one
 
     @classmethod
     def of(cls, index: Index) -> Lexicon:
@@ -55,7 +56,8 @@ class Lexicon:
         acronyms = _acronyms(index.article.title)
         return cls(tuple(tokens), tuple(stems), idf, max(idf.values(), default=1.0),
                    _postings(stems), _postings(ctx), frozenset(df),
-                   frozenset(title) - STOP | acronyms, title, acronyms)
+                   frozenset(title) - STOP | acronyms, title, acronyms,
+                   next((s.id for s in index.sentences if s.kind == "title"), None))
 
     def weight(self, term: str) -> float:
         """IDF; a term the document never uses weighs as much as its rarest one."""
@@ -97,7 +99,7 @@ def score(question: Question, index: Index, lexicon: Lexicon, query_vector: np.n
           ) -> Scores:
     vectors = index.vectors
     focus = _telling(question, lexicon)
-    title = next((s.id for s in index.sentences if s.kind == "title"), None)
+    title = lexicon.title_id
     # Only when the question calls the document by its name (two title words in a row,
     # "the Acme Licence"), not when it shares one word with the title (an actor the title
     # names is still what the question is about); and only when the question says more
