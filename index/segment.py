@@ -165,9 +165,9 @@ def _pieces(body: str, start: int, end: int) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     while end - start > MAX_SENTENCE_CHARS:
         limit = start + MAX_SENTENCE_CHARS
-        cut = next((at + 1 for sep in _CUTS
-                    if (at := body.rfind(sep, start + MAX_SENTENCE_CHARS // 2, limit)) > start),
-                   limit)
+        half = start + MAX_SENTENCE_CHARS // 2
+        cut = next((at + 1 for sep, since in (*((c, half) for c in _CUTS), (" ", start + 1))
+                    if (at := body.rfind(sep, since, limit)) > start), limit)
         stop = cut
         while stop > start and body[stop - 1].isspace():  # no copy of `body`: it may be MBs
             stop -= 1
