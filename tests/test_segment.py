@@ -156,3 +156,10 @@ def test_context_without_labels_fails_the_test_above(monkeypatch):
                         "terms", read_markdown)
     sentences = seg.segment(art)
     assert "Limits." not in seg.context_text(art, sentences)[-1]
+
+
+def test_a_long_run_without_a_late_break_is_cut_at_its_last_space():
+    from index.segment import _pieces
+
+    body = "x" * 100 + " " + "y" * 350
+    assert _pieces(body, 0, len(body)) == [(0, 100), (101, 451)]
