@@ -128,7 +128,7 @@ def select(question: Question, index: Index, doc: DocumentMap, scores: Scores,
             return section
     groups = [_with_antecedent(doc, _whole(doc, best))]
     if question.intent == "why" and (reason := _reason_after(doc, groups[0])) is not None:
-        # "Why X?" → "X would be short-lived." + "Russia is unreliable …": a claim that gives
+        # "Why X?" → "X would be short-lived." + "Buyers leave after …": a claim that gives
         # no reason of its own is explained by the sentence after it.
         return Selection((groups[0], reason), "quotes", (), float(s[best]), s)
     if question.intent in _JUDGING_INTENTS and (turn := _turn_after(doc, best)) is not None:
@@ -283,8 +283,8 @@ def _section(doc: DocumentMap, scores: Scores, s: np.ndarray,
 
 
 def _labelled(doc: DocumentMap, i: int) -> tuple[int, ...]:
-    """A paragraph's opening sentence with the label it follows ("Weaken NATO." + its
-    first sentence): the label names the point, the sentence says it."""
+    """A paragraph's opening sentence with the label it follows ("Mites." + its first
+    sentence): the label names the point, the sentence says it."""
     before = i - 1
     if before >= 0 and doc.roles[before] == "label" and doc.paragraph[before] == doc.paragraph[i]:
         return (before, i)
