@@ -183,26 +183,32 @@ def _whole(doc: DocumentMap, i: int) -> tuple[int, ...]:
     while start > 0 and _goes_on(doc, start - 1):
         start -= 1
     end = i
-    while end + 1 < len(doc.texts) and _goes_on(doc, end):
+    while _goes_on(doc, end):
         end += 1
     return tuple(range(start, end + 1))
 
 
+def _beside(doc: DocumentMap, i: int, step: int, role: str = "content") -> int | None:
+    """The sentence `step` away from `i` (1: the next, -1: the one before) when it is in
+    the same paragraph and has `role`; None otherwise."""
+    j = i + step
+    if 0 <= j < len(doc.roles) and doc.paragraph[j] == doc.paragraph[i] and doc.roles[j] == role:
+        return j
+    return None
+
+
 def _goes_on(doc: DocumentMap, i: int) -> bool:
     """Piece `i` ends mid-sentence and the next piece of its paragraph carries on."""
-    after = i + 1
-    return (after < len(doc.texts) and doc.paragraph[after] == doc.paragraph[i]
-            and doc.roles[i] == doc.roles[after] == "content"
+    after = _beside(doc, i, 1)
+    return (after is not None and doc.roles[i] == "content"
             and not doc.texts[i].endswith(_SENTENCE_END) and doc.texts[after][:1].islower())
 
 
 def _with_antecedent(doc: DocumentMap, group: tuple[int, ...]) -> tuple[int, ...]:
     """A sentence that opens by pointing back ("This will slow …", "All this …") says what
     follows from the sentence before it in its paragraph: quoted alone it has no subject."""
-    first = group[0]
-    before = first - 1
-    if (before >= 0 and _ANAPHOR.match(doc.texts[first]) and doc.roles[before] == "content"
-            and doc.paragraph[before] == doc.paragraph[first]):
+    before = _beside(doc, group[0], -1)
+    if before is not None and _ANAPHOR.match(doc.texts[group[0]]):
         return (*_whole(doc, before), *group)
     return group
 
@@ -211,20 +217,14 @@ def _reason_after(doc: DocumentMap, group: tuple[int, ...]) -> tuple[int, ...] |
     """The next sentence of the paragraph, when the claim in `group` gives no reason."""
     if any(_BECAUSE.search(doc.texts[i]) for i in group):
         return None
-    after = group[-1] + 1
-    if (after < len(doc.roles) and doc.roles[after] == "content"
-            and doc.paragraph[after] == doc.paragraph[group[-1]]):
-        return _whole(doc, after)
-    return None
+    after = _beside(doc, group[-1], 1)
+    return _whole(doc, after) if after is not None else None
 
 
 def _turn_after(doc: DocumentMap, i: int) -> int | None:
     """The next sentence of the same paragraph, when it qualifies this one ("However, …")."""
-    after = i + 1
-    if (after < len(doc.roles) and doc.roles[after] == "content"
-            and doc.paragraph[after] == doc.paragraph[i] and _TURNING.match(doc.texts[after])):
-        return after
-    return None
+    after = _beside(doc, i, 1)
+    return after if after is not None and _TURNING.match(doc.texts[after]) else None
 
 
 def _defined_by_list(question: Question, doc: DocumentMap, best: int) -> bool:
@@ -285,10 +285,8 @@ def _section(doc: DocumentMap, scores: Scores, s: np.ndarray,
 def _labelled(doc: DocumentMap, i: int) -> tuple[int, ...]:
     """A paragraph's opening sentence with the label it follows ("Mites." + its first
     sentence): the label names the point, the sentence says it."""
-    before = i - 1
-    if before >= 0 and doc.roles[before] == "label" and doc.paragraph[before] == doc.paragraph[i]:
-        return (before, i)
-    return (i,)
+    before = _beside(doc, i, -1, "label")
+    return (before, i) if before is not None else (i,)
 
 
 def _openers(doc: DocumentMap, ids: tuple[int, ...]) -> list[int]:
