@@ -37,7 +37,7 @@ class Lexicon:
     near: dict[str, np.ndarray]  # stem -> the sentences whose heading / lead-in uses it
     vocabulary: frozenset[str]  # every content stem the document uses
     named: frozenset[str] = frozenset()  # the title's stems: what every sentence is about
-    title: tuple[str, ...] = ()  # the title's stems in order
+    title_pairs: frozenset[tuple[str, str]] = frozenset()  # neighbouring title stems
     acronyms: frozenset[str] = frozenset()  # "mpl" for a title "Mozilla Public License"
     title_id: int | None = None  # the title's sentence, if the document shows one
 
@@ -56,7 +56,9 @@ class Lexicon:
         acronyms = _acronyms(index.article.title)
         return cls(tuple(tokens), tuple(stems), idf, max(idf.values(), default=1.0),
                    _postings(stems), _postings(ctx), frozenset(df),
-                   frozenset(title) - STOP | acronyms, title, acronyms,
+                   frozenset(title) - STOP | acronyms,
+                   frozenset(p for p in itertools.pairwise(title) if not set(p) & STOP),
+                   acronyms,
                    next((s.id for s in index.sentences if s.kind == "title"), None))
 
     def weight(self, term: str) -> float:
@@ -132,8 +134,7 @@ def _telling(question: Question, lexicon: Lexicon) -> Sequence[str]:
 
 def _calls_by_name(text: str, lexicon: Lexicon) -> bool:
     words = tokenize(text)
-    named = {pair for pair in itertools.pairwise(lexicon.title) if not set(pair) & STOP}
-    return (any(pair in named for pair in itertools.pairwise(words))
+    return (any(pair in lexicon.title_pairs for pair in itertools.pairwise(words))
             or any(w in lexicon.acronyms for w in words))
 
 
