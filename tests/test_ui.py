@@ -270,3 +270,12 @@ def test_a_busy_port_is_one_line_before_anything_loads(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"error: cannot serve on 127.0.0.1:{port}: Address already in use"]
     assert not (tmp_path / "d").exists()
+
+
+def test_another_articles_quote_at_the_same_offsets_does_not_hide_an_earlier_one(article):
+    """Spans are compared within the article shown: a latest quote of another article
+    that happens to have the same offsets leaves this article's earlier quote marked."""
+    island = cite_of(article, "Zhengbao", 1)
+    foreign = Citation(1, "x", island.start, island.end, None, "other-article")
+    page = ui.render_article(article, [foreign], earlier=[island])
+    assert re.search(r'<mark class="ata-q ata-earlier" id="[^"]+">Zhengbao</mark>', page)

@@ -31,10 +31,10 @@ def render_article(article: Article, citations: Sequence[Citation] = (),
     marked and numbered, and each quote of an earlier answer marked but unlit until its
     [n] is clicked. Citations of another article are left out: each article is shown with
     its own quotes."""
-    latest = {(c.start, c.end) for c in citations}
-    marks = sorted((c for c in [*citations, *(c for c in earlier
-                                              if (c.start, c.end) not in latest)]
-                    if c.article in (None, article.article_id)),
+    own = [c for c in citations if c.article in (None, article.article_id)]
+    latest = {(c.start, c.end) for c in own}
+    marks = sorted([*own, *(c for c in earlier if c.article in (None, article.article_id)
+                            and (c.start, c.end) not in latest)],
                    key=lambda c: (c.start, (c.start, c.end) not in latest))
     out: list[str] = [f'<article class="ata-doc" data-article="{html.escape(article.article_id)}">']
     open_list: str | None = None
