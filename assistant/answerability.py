@@ -18,6 +18,7 @@ from pathlib import Path
 
 from assistant.evidence import Selection
 from assistant.question import Question
+from assistant.reader import Reading
 from assistant.support import ENTAILED
 from assistant.terms import NUMBER as _NUMBER
 from assistant.terms import STOP, tokenize
@@ -55,23 +56,35 @@ def load_policy(path: Path = CALIBRATION_FILE, min_score: float | None = None) -
 
 
 def verdict(question: Question, selection: Selection, foreign: list[str], policy: Policy,
-            evidence_text: str) -> Verdict:
-    """Whether to answer with `selection`, whose quoted text is `evidence_text`."""
+            evidence_text: str, reading: Reading | None = None, refusals: bool = True
+            ) -> Verdict:
+    """Whether to answer with `selection`, whose quoted text is `evidence_text`. With a
+    `reading`, the learned reader decides answerability and false premises; `refusals`
+    adds the hand-written ones (foreign names and words, a number the evidence lacks; the
+    lexical premise check only without a reader)."""
     if not selection.groups:
         return Verdict(False, "no evidence")
+    if reading is not None:
+        if reading.contradiction() is not None:
+            return Verdict(True, "premise contradicted (reader)", premise_rejected=True)
+        if not reading.answerable and (question.intent != "document" or not refusals):
+            return Verdict(False, f"reader: best {reading.best:.2f} < "
+                                  f"{reading.answer_threshold:.2f}")
     if question.intent == "document":
         return Verdict(True, "document-level")
+    if not refusals:
+        return Verdict(True, "reader: answerable" if reading is not None else "answerable")
     names = {n.lower() for n in question.names}
     foreign_names = [w for w in foreign if w.lower() in names]
     if foreign_names:
         return Verdict(False, f"names the document never uses: {', '.join(foreign_names)}")
     if question.focus and len(foreign) / len(question.focus) > policy.max_foreign:
         return Verdict(False, f"focus words foreign to the document: {', '.join(foreign)}")
-    if selection.best < policy.min_score:
+    if reading is None and selection.best < policy.min_score:
         return Verdict(False, f"best evidence {selection.best:.3f} < {policy.min_score:.3f}")
     if question.intent == "number" and not _new_number(question.text, evidence_text):
         return Verdict(False, "asks for a number the evidence lacks")
-    if question.premise and (_contradicts(question.premise, evidence_text)
+    if reading is None and question.premise and (_contradicts(question.premise, evidence_text)
                              or _swapped(question.premise, question.names, evidence_text)):
         return Verdict(True, "premise contradicted", premise_rejected=True)
     return Verdict(True, "answerable")

@@ -23,6 +23,7 @@ from assistant.citations import MarkerStream, resolve
 from assistant.history import Condenser, FollowUpCondenser
 from assistant.pipeline import Candidate, Document, choose, consider
 from assistant.question import Question, analyse
+from assistant.reader import OnnxReader, Reader
 from assistant.scoring import embed_query
 from assistant.settings import Settings
 from assistant.support import Judge, make_judge, statements
@@ -63,13 +64,15 @@ class Assistant:
 
     def __init__(self, settings: Settings, *, index: Index | Sequence[Index] | None = None,
                  answerer: Answerer | None = None, condenser: Condenser | None = None,
-                 judge: Judge | None = None, policy: Policy | None = None) -> None:
+                 judge: Judge | None = None, policy: Policy | None = None,
+                 reader: Reader | None = None) -> None:
         self.settings = settings
         indexes = [index] if isinstance(index, Index) else list(index or [])
         self._documents = [Document.of(i) for i in indexes]  # main article first
         self._answerer = answerer
         self._judge = judge
         self._policy = policy
+        self._reader = reader
         self._embeddings: Any = indexes[0].vectorstore.embeddings if indexes else None
         self._fallback = ExtractiveAnswerer()
         self.condenser = condenser or FollowUpCondenser()
@@ -90,6 +93,8 @@ class Assistant:
                 self._judge = make_judge(self.settings.judge)
             if self._policy is None:
                 self._policy = load_policy(min_score=self.settings.min_support)
+            if self._reader is None and self.settings.reader != "rules":
+                self._reader = OnnxReader().warm_up()
             self._ready = True
         return self
 
@@ -169,7 +174,8 @@ class Assistant:
         indexes = [d.index for d in self._documents if article_id in (None, d.article_id)]
         return Assistant(settings or self.settings, index=indexes,
                          answerer=answerer or self._answerer, condenser=self.condenser,
-                         judge=self._judge, policy=policy or self._policy).warm_up()
+                         judge=self._judge, policy=policy or self._policy,
+                         reader=self._reader).warm_up()
 
     # -- asking ------------------------------------------------------------------
     def run(self, question: str, history: Sequence[Message] = ()) -> Result:
@@ -234,11 +240,13 @@ class Assistant:
         vectors = [embed_query(self._embeddings, text)
                    for text in dict.fromkeys([analysed.query, analysed.text])]
         t = lap("embed", t)
-        candidates = [consider(analysed, d, vectors, self._embeddings, self._policy)
+        candidates = [consider(analysed, d, vectors, self._embeddings, self._policy,
+                               self._reader, self.settings.reader, self.settings.reader_depth,
+                               self.settings.rule_families)
                       for d in self._documents]
         chosen = choose(analysed, candidates)
         lap("select", t)
-        return Drafted(question, analysed, chosen, chosen.plan(main=chosen is candidates[0]),
+        return Drafted(question, analysed, chosen, chosen.plan(named=len(candidates) > 1),
                        None, timings, started)
 
     def finish(self, drafted: Drafted, min_support: float | None = None) -> Result:

@@ -158,11 +158,13 @@ def _open(path: str) -> BinaryIO:
 
 
 def format_quotes(answer: Answer) -> list[str]:
-    """The numbered quotes under an answer, with where they are in the article."""
+    """Where each [n] is in the article; the quote itself only when the answer does not
+    already show it word for word (an extractive answer does: it is printed once)."""
     lines = [""] if answer.citations else []
     for c in answer.citations:
         where = f" — {c.section}" if c.section else ""
-        lines.append(f"[{c.id}] “{c.quote}” (chars {c.start}–{c.end}{where})")
+        quote = "" if c.quote in answer.answer else f"“{c.quote}” "
+        lines.append(f"[{c.id}] {quote}(chars {c.start}–{c.end}{where})")
     return lines
 
 

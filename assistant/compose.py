@@ -23,7 +23,9 @@ def render(plan: Plan) -> Iterator[str]:
         return " ".join(f"“{ev[n - 1].text}”{marker(n)}" for n in group)
 
     prefix = f"From “{plan.source}”: " if plan.source else ""
-    says = f"From “{plan.source}”:" if plan.source else "The article says:"
+    says = (f"From “{plan.source}”:" if plan.source else "The article says:") if (
+        plan.confident) else (f"The closest “{plan.source}” comes:" if plan.source
+                              else "The closest the article comes:")
     if plan.layout == "correction":
         yield f"{prefix}The article does not say that. What it says: {quote(groups[0])}"
         for group in groups[1:]:

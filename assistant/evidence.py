@@ -24,6 +24,13 @@ from assistant.terms import tokenize
 from index.store import Index
 
 Layout = Literal["quote", "quotes", "list", "summary"]
+# The hand-written rule families, each switchable so it can be measured with and without
+# (`python -m eval run --rules …`): pointers pass their score on; who-gets-what-from-whom;
+# a question about the whole document; typed answers (numbers, dates) first; a list or a
+# claim and its reasons as one unit; a second quote for a one-fact question; and
+# (read by `answerability`) refusals for foreign words and for a number the evidence lacks.
+RULES = frozenset({"pointers", "direction", "document", "typed", "units", "second",
+                   "refusals"})
 UNIT_MARGIN = 0.05  # a unit answers a why/list question if it scores this close to the best
 _ANAPHOR = re.compile(r"^(this|these|that|those|such|all this|all of this|it|they|he|she)\b",
                       re.IGNORECASE)
@@ -71,14 +78,15 @@ class Selection:
 
 
 def adjust(question: Question, index: Index, doc: DocumentMap, scores: Scores,
-           lexicon: Lexicon) -> np.ndarray:
+           lexicon: Lexicon, rules: frozenset[str] = RULES) -> np.ndarray:
     """Scores after pointers pass theirs on, and after who-gets-what-from-whom."""
     s = scores.fused.astype(np.float64)
     out = s.copy()
-    for pointer, targets in doc.follows.items():
-        for t in targets:
-            out[t] = max(out[t], (s[t] + s[pointer]) / 2)
-    if question.receiver and question.giver:
+    if "pointers" in rules:
+        for pointer, targets in doc.follows.items():
+            for t in targets:
+                out[t] = max(out[t], (s[t] + s[pointer]) / 2)
+    if "direction" in rules and question.receiver and question.giver:
         paragraph_stems: dict[int, set[str]] = {}
         for i, stems in enumerate(lexicon.stems):
             paragraph_stems.setdefault(index.sentences[i].paragraph, set()).update(stems)
@@ -97,9 +105,9 @@ def adjust(question: Question, index: Index, doc: DocumentMap, scores: Scores,
 
 
 def select(question: Question, index: Index, doc: DocumentMap, scores: Scores,
-           lexicon: Lexicon) -> Selection:
-    s = adjust(question, index, doc, scores, lexicon)
-    if question.intent == "document":
+           lexicon: Lexicon, rules: frozenset[str] = RULES) -> Selection:
+    s = adjust(question, index, doc, scores, lexicon, rules)
+    if question.intent == "document" and "document" in rules:
         return _document(question, index, doc, s)
     eligible = [i for i, role in enumerate(doc.roles)
                 if role == "content" or role == "byline"
@@ -108,10 +116,12 @@ def select(question: Question, index: Index, doc: DocumentMap, scores: Scores,
     if not eligible:
         return Selection((), "quote", (), float("-inf"), s)
     ranked = sorted(eligible, key=lambda i: -s[i])
-    if question.intent in ("number", "when") or _asks_which(question):
+    if "typed" in rules and (question.intent in ("number", "when") or _asks_which(question)):
         typed = [i for i in ranked[:5] if _has_type(question, index.sentences[i].text)]
         ranked = typed + [i for i in ranked if i not in typed]
     best = ranked[0]
+    if "units" not in rules:
+        return _single(question, doc, lexicon, s, ranked, rules)
     listed = _defined_by_list(question, doc, best)
     if question.intent not in _SINGLE_INTENTS or listed:
         unit = (doc.units[doc.unit_of[best]] if listed else
@@ -134,7 +144,17 @@ def select(question: Question, index: Index, doc: DocumentMap, scores: Scores,
     if question.intent in _JUDGING_INTENTS and (turn := _turn_after(doc, best)) is not None:
         # "You may charge a fee. However, only on your own behalf.": the answer is both.
         return Selection((groups[0], (turn,)), "quotes", (), float(s[best]), s)
-    for other in ranked[1:3]:
+    return _single(question, doc, lexicon, s, ranked, rules, groups)
+
+
+def _single(question: Question, doc: DocumentMap, lexicon: Lexicon, s: np.ndarray,
+            ranked: list[int], rules: frozenset[str],
+            groups: list[tuple[int, ...]] | None = None) -> Selection:
+    """The best sentence (whole, with what it points back to), and a second one close
+    behind when it adds what the first lacks."""
+    best = ranked[0]
+    groups = groups or [_whole(doc, best)]
+    for other in ranked[1:3] if "second" in rules else ():
         if s[other] < s[best] - SECOND_MARGIN * (3 if question.intent == "comparison" else 1):
             break
         have = set().union(*(lexicon.stems[i] for g in groups for i in g))

@@ -11,12 +11,14 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.answerability import Policy, Verdict, verdict
-from assistant.evidence import Selection, select
+from assistant.evidence import RULES, Selection, select
 from assistant.question import Question
+from assistant.reader import Reader, ReaderMode, Reading, chosen, read
 from assistant.scoring import Lexicon, Scores, foreign_terms, score
 from assistant.structure import DocumentMap, map_document
 from assistant.terms import STOP, tokenize
 from assistant.types import Evidence, Plan
+from index.segment import context_text
 from index.store import Index
 
 ARTICLE_MARGIN = 0.1  # an added article answers instead of the main one only when this much better
@@ -30,11 +32,13 @@ class Document:
     index: Index
     lexicon: Lexicon
     map: DocumentMap
+    passages: tuple[str, ...]  # each sentence in its context, as the reader reads it
 
     @classmethod
     def of(cls, index: Index) -> Document:
         return cls(index, Lexicon.of(index), map_document(
-            index.sentences, [b.marker for b in index.article.blocks]))
+            index.sentences, [b.marker for b in index.article.blocks]),
+            tuple(context_text(index.article, index.sentences)))
 
     @property
     def article_id(self) -> str:
@@ -50,6 +54,7 @@ class Candidate:
     verdict: Verdict
     foreign: tuple[str, ...]
     foreign_share: float  # of the question's focus words
+    reading: Reading | None = None  # the learned reader's scores, unless mode "rules"
 
     def evidence(self, ids: Sequence[int]) -> tuple[Evidence, ...]:
         sentences = self.document.index.sentences
@@ -58,14 +63,16 @@ class Candidate:
                               float(self.selection.adjusted[i]), self.document.article_id)
                      for i in ids)
 
-    def plan(self, main: bool) -> Plan:
+    def plan(self, named: bool) -> Plan:
+        """`named`: say which article answers (more than one is loaded)."""
         ids = list(dict.fromkeys(self.selection.sentence_ids))
         number = {i: n for n, i in enumerate(ids, 1)}
         layout = "correction" if self.verdict.premise_rejected else self.selection.layout
         return Plan(self.evidence(ids), layout,
                     tuple(number[i] for i in self.selection.lead),
                     tuple(tuple(number[i] for i in g) for g in self.selection.groups),
-                    None if main else self.document.index.article.title)
+                    self.document.index.article.title if named else None,
+                    self.reading is None or self.reading.confident)
 
     def ranked(self) -> tuple[Evidence, ...]:
         """The best sentences by adjusted score: the trace's candidates."""
@@ -74,21 +81,49 @@ class Candidate:
 
 
 def consider(question: Question, document: Document, vectors: Sequence[np.ndarray],
-             embeddings: Embeddings, policy: Policy) -> Candidate:
+             embeddings: Embeddings, policy: Policy, reader: Reader | None = None,
+             mode: ReaderMode = "rules", depth: int = 12,
+             rules: frozenset[str] = RULES) -> Candidate:
     """`vectors`: the standalone query's embedding, then (for a follow-up) the question's
-    as asked, so what is new in it ("and in winter?") counts as much as the topic."""
+    as asked, so what is new in it ("and in winter?") counts as much as the topic.
+
+    `mode`: "rules" ranks and refuses by the hand-written stages alone; "both" lets the
+    reader rank the first stage's `depth` best sentences and decide answerability and
+    premises, with the structure rules choosing what to quote around its best; "model"
+    quotes what the reader chose and nothing else decides. `rules`: the hand-written
+    rule families that run beside the reader in mode "both" (all of them in "rules")."""
+    rules = RULES if mode == "rules" or reader is None else (
+        rules if mode == "both" else frozenset())
     scores = score(question, document.index, document.lexicon, vectors[0])
     if len(vectors) > 1:
         own = score(replace(question, focus=question.own_focus or question.focus),
                     document.index, document.lexicon, vectors[1])
         scores = Scores((scores.dense + own.dense) / 2, (scores.lexical + own.lexical) / 2,
                         (scores.fused + own.fused) / 2)
-    selection = select(question, document.index, document.map, scores, document.lexicon)
-    foreign = foreign_terms(question, document.index, document.lexicon, embeddings)
+    reading = None
+    if reader is not None and mode != "rules":
+        reading = read(reader, question.query, document.passages, scores.fused, depth)
+        learned = reading.probabilities(len(document.index.sentences))
+        scores = Scores(scores.dense, scores.lexical, learned)
+    if mode == "model" and reading is not None:
+        adjusted = scores.fused
+        ids = chosen(reading)
+        selection = Selection(tuple((i,) for i in ids), "quote" if len(ids) == 1 else "quotes",
+                              (), float(adjusted[ids[0]]) if ids else float("-inf"), adjusted)
+        foreign: list[str] = []
+    else:
+        selection = select(question, document.index, document.map, scores, document.lexicon,
+                           rules)
+        foreign = (foreign_terms(question, document.index, document.lexicon, embeddings)
+                   if "refusals" in rules else [])
+    if reading is not None and (denied := reading.contradiction()) is not None:
+        selection = Selection(((denied,),), "quote", (), selection.best, selection.adjusted)
     text = " ".join(document.index.sentences[i].text for i in selection.sentence_ids)
     share = round(len(foreign) / len(question.focus), 4) if question.focus else 0.0
-    return Candidate(document, selection, verdict(question, selection, foreign, policy, text),
-                     tuple(foreign), share)
+    return Candidate(document, selection,
+                     verdict(question, selection, foreign, policy, text, reading,
+                             refusals="refusals" in rules),
+                     tuple(foreign), share, reading)
 
 
 def choose(question: Question, candidates: Sequence[Candidate]) -> Candidate:

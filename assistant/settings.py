@@ -4,12 +4,14 @@ web app, the chat API and the eval all read this one object, so they cannot drif
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
 from assistant.answerers.settings import EndpointSettings
+from assistant.evidence import RULES
 from index.settings import IndexSettings
+from source.errors import ConfigError
 
 
 class Settings(IndexSettings, EndpointSettings):
@@ -26,6 +28,26 @@ class Settings(IndexSettings, EndpointSettings):
                                       "article is taken not to answer; default: the value "
                                       "`python -m eval calibrate` fitted")
     max_question_chars: int = Field(2000, ge=10, description="longest question accepted")
+    reader: Literal["both", "model", "rules"] = Field(
+        "rules", description="who judges the evidence: 'both' (the learned reader ranks and "
+                            "refuses, the structure rules shape the quote), 'model' (the "
+                            "reader alone) or 'rules' (the hand-written stages alone)")
+    reader_depth: int = Field(12, ge=1, le=64, description="sentences the reader scores per "
+                                                           "question (the first stage's best)")
+    rules: str = Field(",".join(sorted(RULES)), description="hand-written rule families that "
+                       "run beside the reader (reader 'both'), comma-separated: "
+                       + ", ".join(sorted(RULES)))
+
+    def check(self) -> None:
+        super().check()
+        unknown = set(self.rule_families) - RULES
+        if unknown:
+            raise ConfigError(f"unknown rule family {sorted(unknown)[0]!r} in --rules / "
+                              f"ATA_RULES; use: {', '.join(sorted(RULES))}")
+
+    @property
+    def rule_families(self) -> frozenset[str]:
+        return frozenset(r.strip() for r in self.rules.split(",") if r.strip())
 
 
 def load_settings(**overrides: Any) -> Settings:

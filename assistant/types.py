@@ -49,7 +49,8 @@ class Plan:
     layout: str = "quotes"  # quote | quotes | list | summary | correction
     lead: tuple[int, ...] = ()  # evidence numbers of a lead-in or claim quoted first
     groups: tuple[tuple[int, ...], ...] = ()
-    source: str | None = None  # the title, when the answer comes from an added article
+    source: str | None = None  # the title, when more than one article is loaded
+    confident: bool = True  # False: the evidence is only the closest the article comes
 
 
 @dataclass(frozen=True, slots=True)

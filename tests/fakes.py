@@ -59,3 +59,26 @@ def fake_index(markdown: str, article_id: str = "doc") -> FakeIndex:
     return FakeIndex(article, sentences, SentenceVectors(
         matrix([s.text for s in sentences]), matrix(context_text(article, sentences)),
         tuple(words), matrix(words)))
+
+
+class KeywordReaderFake:
+    """Not a trained reader: a passage's 'answers' logit is 4.0 when it holds one of
+    `answers` (else -6.0), its 'contradicts' logit 4.0 when it holds one of `denies`.
+    Lets a stage test say exactly what the reader judged."""
+
+    def __init__(self, answers: tuple[str, ...] = (), denies: tuple[str, ...] = (),
+                 answer_threshold: float = 0.0, confident_threshold: float = 0.0) -> None:
+        self.answers, self.denies = answers, denies
+        self.answer_threshold = answer_threshold
+        self.premise_threshold = 0.0
+        self.confident_threshold = confident_threshold
+        self.calls: list[tuple[str, int]] = []
+
+    def logits(self, query: str, passages):  # noqa: ANN001, ANN201
+        self.calls.append((query, len(passages)))
+
+        def hit(words: tuple[str, ...], p: str) -> float:
+            return 4.0 if any(w in p for w in words) else -6.0
+
+        return (np.asarray([hit(self.answers, p) for p in passages], dtype=np.float32),
+                np.asarray([hit(self.denies, p) for p in passages], dtype=np.float32))

@@ -11,7 +11,6 @@ from assistant.compose import render
 from assistant.pipeline import Document, consider
 from assistant.question import analyse
 from assistant.scoring import embed_query
-from assistant.structure import map_document
 from tests.fakes import BagOfWordsEmbeddings, fake_index
 
 GARDEN = """# Keeping Bees in a City Garden
@@ -47,14 +46,7 @@ EMB = BagOfWordsEmbeddings()
 
 @pytest.fixture(scope="module")
 def doc():
-    return Document(fake_index(GARDEN), *_prepared(fake_index(GARDEN)))
-
-
-def _prepared(index):
-    from assistant.scoring import Lexicon
-
-    return Lexicon.of(index), map_document(index.sentences,
-                                           [b.marker for b in index.article.blocks])
+    return Document.of(fake_index(GARDEN))
 
 
 TEST_POLICY = Policy(min_score=0.2, max_foreign=0.5)  # for the fake embedding's scale
@@ -63,7 +55,7 @@ TEST_POLICY = Policy(min_score=0.2, max_foreign=0.5)  # for the fake embedding's
 def ask(doc, question, policy=TEST_POLICY):
     q = analyse(question)
     candidate = consider(q, doc, [embed_query(EMB, q.query)], EMB, policy)
-    return candidate, "".join(render(candidate.plan(main=True)))
+    return candidate, "".join(render(candidate.plan(named=False)))
 
 
 @pytest.mark.parametrize(("question", "intent"), [
@@ -191,7 +183,7 @@ However, these gains are small and seasonal. Most keepers sell at a loss.
 def test_a_judging_question_gets_the_authors_verdict_on_a_list():
     """'Does the author think …?' about a list the next sentence turns against ("However,
     these gains are small"): the verdict answers, not the list it judges."""
-    market = Document(fake_index(MARKET), *_prepared(fake_index(MARKET)))
+    market = Document.of(fake_index(MARKET))
     _, text = ask(market, "Does the author think selling honey helps a keeper?")
     assert "However, these gains are small and seasonal." in text
     assert "pay for new hives" not in text
@@ -220,7 +212,7 @@ def test_a_premise_with_the_roles_reversed_is_rejected():
     """'Why does the author describe A as unreliable?' when the text says B is: the names
     trade places, no negation involved. The same question with the roles right stands."""
     trade = "# Trade\n\nTom is an unreliable supplier of wax. Anna pays Tom on time.\n"
-    market = Document(fake_index(trade), *_prepared(fake_index(trade)))
+    market = Document.of(fake_index(trade))
     wrong, text = ask(market, "Why does the author describe Anna as an unreliable "
                               "supplier for Tom?")
     assert wrong.verdict.premise_rejected and "Tom is an unreliable supplier" in text
@@ -259,7 +251,7 @@ A city that pays for them saves on drains later. Every street can have one.
 
 def test_the_conclusion_is_the_closing_paragraphs_opening_points():
     """A conclusion drawn over two closing paragraphs: each one's opening sentence."""
-    essay = Document(fake_index(ESSAY), *_prepared(fake_index(ESSAY)))
+    essay = Document.of(fake_index(ESSAY))
     candidate, text = ask(essay, "What does the author conclude?")
     assert candidate.verdict.answerable
     assert "So rain gardens are worth their cost." in text
@@ -335,7 +327,7 @@ The club pays for no tool damage:
 
 @pytest.fixture(scope="module")
 def rules():
-    return Document(fake_index(RULES), *_prepared(fake_index(RULES)))
+    return Document.of(fake_index(RULES))
 
 
 def test_a_definition_given_as_a_list_is_answered_with_the_whole_list(rules):
@@ -369,7 +361,7 @@ SALE = ("# Honey Sales\n\n## Selling\n\nA member may sell the club honey at a fa
 def test_a_yes_no_answer_keeps_the_however_that_qualifies_it():
     """'Can I sell the honey?' → 'You may … However, only at the market.': the however
     is part of the answer, or the reader gets a yes the document does not give."""
-    sale = Document(fake_index(SALE), *_prepared(fake_index(SALE)))
+    sale = Document.of(fake_index(SALE))
     _, text = ask(sale, "Can a member sell the club honey?")
     assert "may sell the club honey" in text and "However, only at the town market" in text
 
@@ -378,7 +370,7 @@ def test_an_answer_without_the_qualifier_fails_the_test_above(monkeypatch):
     import assistant.evidence as evidence
 
     monkeypatch.setattr(evidence, "_turn_after", lambda doc, i: None)
-    sale = Document(fake_index(SALE), *_prepared(fake_index(SALE)))
+    sale = Document.of(fake_index(SALE))
     _, text = ask(sale, "Can a member sell the club honey?")
     assert "However, only at the town market" not in text
 
@@ -392,7 +384,7 @@ def test_a_when_question_about_the_document_can_be_answered_by_its_dated_title()
     'may' the verb is no month."""
     from assistant.evidence import _TIME
 
-    dated = Document(fake_index(DATED), *_prepared(fake_index(DATED)))
+    dated = Document.of(fake_index(DATED))
     _, text = ask(dated, "When were the garden rules written?")
     assert "March 2019" in text
     assert not _TIME.search("You may plant bulbs") and _TIME.search("on 3 May 2020")
@@ -402,7 +394,7 @@ def test_a_title_that_is_never_evidence_fails_the_test_above(monkeypatch):
     import assistant.evidence as evidence
 
     monkeypatch.setattr(evidence, "_DATED", __import__("re").compile(r"(?!)"))
-    dated = Document(fake_index(DATED), *_prepared(fake_index(DATED)))
+    dated = Document.of(fake_index(DATED))
     _, text = ask(dated, "When were the garden rules written?")
     assert "March 2019" not in text
 
@@ -418,7 +410,7 @@ LONG = ("# Terms\n\n## Liability\n\nIn no event, whether in contract or in tort 
 def test_a_sentence_cut_for_length_is_quoted_whole():
     """The answer is in the second piece of a long sentence ("nor shall any party …"): the
     quote starts where the sentence does, each piece still cited by its offsets."""
-    doc = Document(fake_index(LONG), *_prepared(fake_index(LONG)))
+    doc = Document.of(fake_index(LONG))
     assert any(s.text.startswith("nor shall") for s in doc.index.sentences)  # it was cut
     _, text = ask(doc, "Is a party liable for incidental or consequential damages?")
     assert "In no event" in text and "consequential" in text
@@ -428,7 +420,7 @@ def test_quoting_only_the_matching_piece_fails_the_test_above(monkeypatch):
     import assistant.evidence as evidence
 
     monkeypatch.setattr(evidence, "_whole", lambda doc, i: (i,))
-    doc = Document(fake_index(LONG), *_prepared(fake_index(LONG)))
+    doc = Document.of(fake_index(LONG))
     _, text = ask(doc, "Is a party liable for incidental or consequential damages?")
     assert "In no event" not in text
 
@@ -453,7 +445,7 @@ WAX = ("# Wax\n\n## Buying\n\nAnna met Tom at the market on Friday. She had an i
 def test_a_pronoun_subject_is_no_swapped_role():
     """'Why was Anna interested in buying wax from Tom?' over 'She had an interest in buying
     wax from Tom.': the sentence names only Tom, but "She" is Anna: nothing is swapped."""
-    wax = Document(fake_index(WAX), *_prepared(fake_index(WAX)))
+    wax = Document.of(fake_index(WAX))
     candidate, _ = ask(wax, "Why was Anna interested in buying wax from Tom?")
     assert candidate.verdict.answerable and not candidate.verdict.premise_rejected
 
@@ -464,7 +456,7 @@ def test_a_premise_check_blind_to_pronouns_fails_the_test_above(monkeypatch):
     import assistant.answerability as answerability
 
     monkeypatch.setattr(answerability, "_PRONOUN", re.compile(r"(?!)"))
-    wax = Document(fake_index(WAX), *_prepared(fake_index(WAX)))
+    wax = Document.of(fake_index(WAX))
     candidate, _ = ask(wax, "Why was Anna interested in buying wax from Tom?")
     assert candidate.verdict.premise_rejected
 
@@ -493,7 +485,7 @@ REASON_Q = "Why are the gains short-lived?"
 
 @pytest.fixture(scope="module")
 def club():
-    return Document(fake_index(CLUB), *_prepared(fake_index(CLUB)))
+    return Document.of(fake_index(CLUB))
 
 
 def test_a_question_that_restates_a_heading_is_answered_by_its_section(club):
@@ -541,7 +533,7 @@ Honey is sold at the market in town.
 
 def test_a_section_answer_keeps_the_label_that_names_each_point():
     """'Mites. They weaken …': the label is the point, the sentence after it says it."""
-    hives = Document(fake_index(HIVE_RISKS), *_prepared(fake_index(HIVE_RISKS)))
+    hives = Document.of(fake_index(HIVE_RISKS))
     _, text = ask(hives, "What would the risks for hives be?")
     assert "Mites." in text and "They weaken the bees" in text and "Cold." in text
 
@@ -550,6 +542,6 @@ def test_a_section_answer_without_labels_fails_the_test_above(monkeypatch):
     import assistant.evidence as evidence
 
     monkeypatch.setattr(evidence, "_labelled", lambda doc, i: (i,))
-    hives = Document(fake_index(HIVE_RISKS), *_prepared(fake_index(HIVE_RISKS)))
+    hives = Document.of(fake_index(HIVE_RISKS))
     _, text = ask(hives, "What would the risks for hives be?")
     assert "Mites." not in text

@@ -42,3 +42,16 @@ def test_the_cli_prints_what_as_shown_yields_then_the_quotes():
     assert answer.answer == "Kept [1]."
     assert out.getvalue() == ("Kept [1]. Dropped [2]." + CHECKED_NOTE + "Kept [1].\n\n"
                               "[1] “a quote” (chars 10–17)\n")
+
+
+def test_an_extractive_answer_prints_each_quote_once():
+    """The reference list gives only where a quote is when the answer already shows it."""
+    from assistant.cli import format_quotes
+    from assistant.types import Answer, Citation
+
+    answer = Answer("q?", "The article says: “a quote” [1]", False,
+                    [Citation(1, "a quote", 10, 17, "Costs")])
+    assert format_quotes(answer) == ["", "[1] (chars 10–17 — Costs)"]
+    paraphrase = Answer("q?", "It costs little [1].", False,
+                        [Citation(1, "a quote", 10, 17, None)])
+    assert format_quotes(paraphrase) == ["", "[1] “a quote” (chars 10–17)"]

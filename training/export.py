@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.metrics import measure, threshold
+from training.metrics import confident_cut, measure, threshold
 from training.reader import ANSWERS, CONTRADICTS, encode, tokenizer
 
 SHIPPED = Path(__file__).resolve().parent.parent / "assistant" / "reader_model"
@@ -80,7 +80,8 @@ def ship(run: Path, dev_items, corpus_hash: str, destination: Path = SHIPPED  # 
                                     lambda r: r["kind"] == "unanswerable"),
             "contradicts": threshold(rows, "contradicts",
                                      lambda r: r["kind"] == "false-premise",
-                                     lambda r: r["kind"] != "false-premise"),
+                                     lambda r: r["kind"] != "false-premise", balanced=False),
+            "confident": confident_cut(rows),
         }
         staging = destination.with_name(destination.name + ".new")
         shutil.rmtree(staging, ignore_errors=True)

@@ -73,8 +73,10 @@ def base_folder(spec: str) -> Path:
 
 
 def fit(config: Config, out: Path, documents: list[corpus.Document] | None = None,
-        split: dict[str, str] | None = None, base: Path | None = None) -> dict:
-    """Train, evaluate on dev after each epoch, and save the last model under `out`."""
+        split: dict[str, str] | None = None, base: Path | None = None,
+        embeddings=None) -> dict:  # noqa: ANN001
+    """Train, evaluate on dev after each epoch, and save the last model under `out`.
+    `embeddings`: the first stage that picks hard negatives (default: the assistant's)."""
     import torch
 
     from index.embed import embeddings_for
@@ -91,7 +93,7 @@ def fit(config: Config, out: Path, documents: list[corpus.Document] | None = Non
                              "run: python -m training check")
     split = split or splits.load()
     base = base or base_folder(config.base)
-    embeddings = embeddings_for(IndexSettings.load())  # the assistant's own first stage
+    embeddings = embeddings or embeddings_for(IndexSettings.load())
     train_docs = [d for d in documents if split.get(d.id) == "train"]
     dev_docs = [d for d in documents if split.get(d.id) == "dev"]
     started = time.perf_counter()
@@ -141,7 +143,7 @@ def fit(config: Config, out: Path, documents: list[corpus.Document] | None = Non
             schedule.step()
             optimiser.zero_grad()
             step += 1
-            running += float(loss)
+            running += float(loss.detach())
             if step % 50 == 0:
                 log.info("epoch %d step %d/%d loss %.4f (%.0f s)", epoch, step, total,
                          running / 50, time.perf_counter() - started)

@@ -68,9 +68,11 @@ def _round(x: float | None) -> float | None:
 
 
 def threshold(rows: list[dict], key: str, positive: Callable[[dict], bool],
-              negative: Callable[[dict], bool]) -> float:
-    """The cut on `key` that best separates positive from negative rows (balanced accuracy):
-    fitted on the dev documents only, read at answer time from the model card."""
+              negative: Callable[[dict], bool], balanced: bool = True) -> float:
+    """The cut on `key` that best separates positive from negative rows: by balanced
+    accuracy, or by plain accuracy when a false alarm costs more than a miss (a rare
+    positive: plain accuracy keeps the cut high). Fitted on the dev documents only, read
+    at answer time from the model card."""
     pos = sorted(r[key] for r in rows if positive(r))
     neg = sorted(r[key] for r in rows if negative(r))
     if not pos or not neg:
@@ -79,7 +81,21 @@ def threshold(rows: list[dict], key: str, positive: Callable[[dict], bool],
     best, best_cut = -1.0, cuts[0]
     for lo, hi in zip(cuts, cuts[1:] + [cuts[-1] + 1.0], strict=True):
         cut = (lo + hi) / 2
-        score = (np.mean([p >= cut for p in pos]) + np.mean([n < cut for n in neg])) / 2
+        hits, rejections = sum(p >= cut for p in pos), sum(n < cut for n in neg)
+        score = ((hits / len(pos) + rejections / len(neg)) / 2 if balanced
+                 else (hits + rejections) / (len(pos) + len(neg)))
         if score > best:
             best, best_cut = float(score), cut
     return round(best_cut, 4)
+
+
+def confident_cut(rows: list[dict], precision: float = 0.95) -> float:
+    """The lowest best-logit above which at least `precision` of the dev questions are
+    answerable: over it an answer is given plainly, under it as "the closest it comes"."""
+    ordered = sorted(rows, key=lambda r: -r["best"])
+    cut, right = float("inf"), 0
+    for n, row in enumerate(ordered, 1):
+        right += row["answerable"]
+        if right / n >= precision:
+            cut = row["best"]
+    return round(cut, 4)
