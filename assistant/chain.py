@@ -246,7 +246,8 @@ class Assistant:
                       for d in self._documents]
         chosen = choose(analysed, candidates)
         lap("select", t)
-        return Drafted(question, analysed, chosen, chosen.plan(named=len(candidates) > 1),
+        plan = chosen.plan(named=len(candidates) > 1, yes_no=analysed.intent == "yesno")
+        return Drafted(question, analysed, chosen, plan,
                        None, timings, started)
 
     def finish(self, drafted: Drafted, min_support: float | None = None) -> Result:

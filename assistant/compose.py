@@ -26,6 +26,8 @@ def render(plan: Plan) -> Iterator[str]:
     says = (f"From “{plan.source}”:" if plan.source else "The article says:") if (
         plan.confident) else (f"The closest “{plan.source}” comes:" if plan.source
                               else "The closest the article comes:")
+    if plan.verdict is not None and plan.confident:  # the verdict leads: "Yes — “…” [1]"
+        says = f"{prefix}{'Yes' if plan.verdict == 'yes' else 'No'} —"
     if plan.layout == "correction":
         yield f"{prefix}The article does not say that. What it says: {quote(groups[0])}"
         for group in groups[1:]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -63,8 +64,9 @@ class Candidate:
                               float(self.selection.adjusted[i]), self.document.article_id)
                      for i in ids)
 
-    def plan(self, named: bool) -> Plan:
-        """`named`: say which article answers (more than one is loaded)."""
+    def plan(self, named: bool, yes_no: bool = False) -> Plan:
+        """`named`: say which article answers (more than one is loaded); `yes_no`: the
+        question asks yes or no, so the reader's verdict on the best quote leads."""
         ids = list(dict.fromkeys(self.selection.sentence_ids))
         number = {i: n for n, i in enumerate(ids, 1)}
         layout = "correction" if self.verdict.premise_rejected else self.selection.layout
@@ -72,7 +74,20 @@ class Candidate:
                     tuple(number[i] for i in self.selection.lead),
                     tuple(tuple(number[i] for i in g) for g in self.selection.groups),
                     self.document.index.article.title if named else None,
-                    self.reading is None or self.reading.confident)
+                    self.reading is None or self.reading.confident,
+                    self._verdict(ids) if yes_no else None)
+
+    def _verdict(self, ids: Sequence[int]) -> Literal["yes", "no"] | None:
+        """Yes or no, as the reader reads the quoted sentence it ranks highest."""
+        reading = self.reading
+        if reading is None or self.verdict.premise_rejected or not self.verdict.answerable:
+            return None
+        read = [i for i in ids if i in reading.ids]
+        if not read:
+            return None
+        best = max(read, key=lambda i: reading.answers[reading.ids.index(i)])
+        says = reading.says_yes(best)
+        return None if says is None else ("yes" if says else "no")
 
     def ranked(self) -> tuple[Evidence, ...]:
         """The best sentences by adjusted score: the trace's candidates."""
@@ -93,7 +108,7 @@ def consider(question: Question, document: Document, vectors: Sequence[np.ndarra
     quotes what the reader chose and nothing else decides. `rules`: the hand-written
     rule families that run beside the reader in mode "both" (all of them in "rules")."""
     rules = RULES if mode == "rules" or reader is None else (
-        rules if mode == "both" else frozenset())
+        rules if mode in ("both", "gate") else frozenset())
     scores = score(question, document.index, document.lexicon, vectors[0])
     if len(vectors) > 1:
         own = score(replace(question, focus=question.own_focus or question.focus),
@@ -103,8 +118,9 @@ def consider(question: Question, document: Document, vectors: Sequence[np.ndarra
     reading = None
     if reader is not None and mode != "rules":
         reading = read(reader, question.query, document.passages, scores.fused, depth)
-        learned = reading.probabilities(len(document.index.sentences))
-        scores = Scores(scores.dense, scores.lexical, learned)
+        if mode != "gate":  # "gate": the rules rank, the reader only judges
+            learned = reading.probabilities(len(document.index.sentences))
+            scores = Scores(scores.dense, scores.lexical, learned)
     if mode == "model" and reading is not None:
         adjusted = scores.fused
         ids = chosen(reading)

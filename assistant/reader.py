@@ -2,8 +2,9 @@
 
 A cross-encoder trained on our own corpus of reader questions (`training/`, model card in
 `assistant/reader_model/card.json`) reads the question beside each candidate sentence in
-its context (heading, lead-in, label) and gives two logits: the sentence belongs to the
-answer, and it contradicts what the question takes for granted. Its thresholds were
+its context (heading, lead-in, label) and gives logits: the sentence belongs to the
+answer; it contradicts what the question takes for granted; and (when the shipped model
+has that output) it says yes to a yes/no question. Its thresholds were
 fitted on the corpus's dev documents, never on the cases the eval scores. ONNX with int8
 weights: no torch at answer time; loaded on first use and checked against its card's hash.
 """
@@ -23,7 +24,7 @@ import numpy as np
 from source.errors import ModelError
 
 MODEL_DIR = Path(__file__).resolve().parent / "reader_model"
-ReaderMode = Literal["model", "both", "rules"]
+ReaderMode = Literal["model", "both", "gate", "rules"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,13 @@ class Reading:
     answer_threshold: float  # the card's: a best logit under it means "does not say"
     premise_threshold: float
     confident_threshold: float = float("-inf")  # under it: "the closest it comes"
+    affirms: np.ndarray | None = None  # logit per candidate: it says yes (None: no head)
+
+    def says_yes(self, sentence_id: int) -> bool | None:
+        """The reader's yes/no verdict carried by one of its candidates (None: unknown)."""
+        if self.affirms is None or sentence_id not in self.ids:
+            return None
+        return bool(self.affirms[self.ids.index(sentence_id)] >= 0.0)
 
     @property
     def best(self) -> float:
@@ -69,8 +77,8 @@ class Reader(Protocol):
     premise_threshold: float
     confident_threshold: float
 
-    def logits(self, query: str, passages: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(answers, contradicts) logits, one per passage."""
+    def logits(self, query: str, passages: Sequence[str]) -> np.ndarray:
+        """Logits (passages × outputs): answers, contradicts, and affirms if it has it."""
         ...
 
 
@@ -86,6 +94,7 @@ class OnnxReader:
         self.answer_threshold = 0.0
         self.premise_threshold = 0.0
         self.confident_threshold = 0.0
+        self.outputs = 2
 
     def warm_up(self) -> OnnxReader:
         with self._lock:
@@ -122,30 +131,31 @@ class OnnxReader:
         self.premise_threshold = float(card["thresholds"]["contradicts"])
         self.confident_threshold = float(card["thresholds"].get("confident",
                                                                 self.answer_threshold))
+        # the yes/no output is read only when its card says it earned its place on dev
+        self.outputs = 3 if "affirms" in card["thresholds"] else 2
         self._tokenizer, self._session = tok, session
 
-    def logits(self, query: str, passages: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def logits(self, query: str, passages: Sequence[str]) -> np.ndarray:
         if self._session is None:
             self.warm_up()
         assert self._session is not None and self._tokenizer is not None
         if not passages:
-            empty = np.zeros(0, dtype=np.float32)
-            return empty, empty
+            return np.zeros((0, 2), dtype=np.float32)
         enc = self._tokenizer.encode_batch([(query, p) for p in passages])
         feeds = {"input_ids": np.asarray([e.ids for e in enc], dtype=np.int64),
                  "attention_mask": np.asarray([e.attention_mask for e in enc], dtype=np.int64),
                  "token_type_ids": np.asarray([e.type_ids for e in enc], dtype=np.int64)}
-        out = self._session.run(None, feeds)[0]
-        return out[:, 0], out[:, 1]
+        return self._session.run(None, feeds)[0][:, : self.outputs]
 
 
 def read(reader: Reader, query: str, passages: Sequence[str], ranking: np.ndarray,
          depth: int) -> Reading:
     """Score the first stage's `depth` best sentences (`ranking`: a score per sentence)."""
     ids = tuple(int(i) for i in np.argsort(-ranking, kind="stable")[:depth])
-    answers, contradicts = reader.logits(query, [passages[i] for i in ids])
-    return Reading(ids, answers, contradicts, reader.answer_threshold,
-                   reader.premise_threshold, reader.confident_threshold)
+    out = reader.logits(query, [passages[i] for i in ids])
+    return Reading(ids, out[:, 0], out[:, 1], reader.answer_threshold,
+                   reader.premise_threshold, reader.confident_threshold,
+                   out[:, 2] if out.shape[1] > 2 else None)
 
 
 # The reader's own selection (mode "model"): its best sentence, and any other it reads as

@@ -28,11 +28,12 @@ class Settings(IndexSettings, EndpointSettings):
                                       "article is taken not to answer; default: the value "
                                       "`python -m eval calibrate` fitted")
     max_question_chars: int = Field(2000, ge=10, description="longest question accepted")
-    reader: Literal["both", "model", "rules"] = Field(
+    reader: Literal["both", "gate", "model", "rules"] = Field(
         "rules", description="who judges the evidence: 'both' (the learned reader ranks and "
-                            "refuses, the structure rules shape the quote), 'model' (the "
-                            "reader alone) or 'rules' (the hand-written stages alone)")
-    reader_depth: int = Field(12, ge=1, le=64, description="sentences the reader scores per "
+                            "refuses, the structure rules shape the quote), 'gate' (the "
+                            "rules rank, the reader refuses and rejects premises), 'model' "
+                            "(the reader alone) or 'rules' (the hand-written stages alone)")
+    reader_depth: int = Field(16, ge=1, le=64, description="sentences the reader scores per "
                                                            "question (the first stage's best)")
     rules: str = Field(",".join(sorted(RULES)), description="hand-written rule families that "
                        "run beside the reader (reader 'both'), comma-separated: "

@@ -51,6 +51,7 @@ class Plan:
     groups: tuple[tuple[int, ...], ...] = ()
     source: str | None = None  # the title, when more than one article is loaded
     confident: bool = True  # False: the evidence is only the closest the article comes
+    verdict: Literal["yes", "no"] | None = None  # a yes/no question's answer, if read
 
 
 @dataclass(frozen=True, slots=True)

@@ -227,6 +227,7 @@ def run_bench(assistant: Assistant, cases: Sequence[Case], *, processes: bool = 
     if processes:
         env = {k: v for k, v in os.environ.items() if k.startswith("ATA_")}
         env["ATA_ANSWERER"] = assistant.settings.answerer
+        env["ATA_READER"] = assistant.settings.reader
         report["process"] = process_figures(env, answerable[0].question if answerable else
                                             "Who wrote the article?")
     return report

@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--judge", default=DEFAULT_JUDGE,
                      help="coverage, or an NLI model (packaged name or folder)")
     run.add_argument("--answerer", help="answer backend to evaluate")
-    run.add_argument("--reader", choices=("both", "model", "rules"),
+    run.add_argument("--reader", choices=("both", "gate", "model", "rules"),
                      help="who judges the evidence (default: the app's setting)")
     run.add_argument("--rules", help="rule families beside the reader, comma-separated "
                                       "(default: the app's setting)")
@@ -60,9 +60,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                                               "with a textbook LangChain retrieval chain")
     bench.add_argument("--out", type=Path, default=Path("eval/reports/bench"))
     bench.add_argument("--answerer", help="answer backend to measure")
+    bench.add_argument("--reader", choices=("both", "gate", "model", "rules"),
+                       help="who judges the evidence (default: the app's setting)")
     bench.add_argument("--limit", type=int, help="only the first N answerable cases")
     bench.add_argument("--no-processes", dest="processes", action="store_false",
                        help="skip the fresh-process build and cold-start figures")
+    abl = commands.add_parser("ablate", help="rules alone vs the reader alone vs both, on "
+                                              "the same cases in one run")
+    abl.add_argument("--split", choices=("calibrate", "test"), default="calibrate",
+                     help="calibrate: the eval's calibration splits and the corpus's dev "
+                          "documents; test: the test splits and test documents")
+    abl.add_argument("--families", action="store_true",
+                     help="also 'both' without (or with) each rule family in turn")
+    abl.add_argument("--suite", action="append", help="only these suites (default: all, "
+                                                       "with the corpus's split)")
+    abl.add_argument("--out", type=Path, default=Path("eval/reports"))
+    abl.add_argument("--data-dir", help="index folder")
     cmp = commands.add_parser("compare", help="show regressions of CURRENT against BASELINE")
     cmp.add_argument("baseline", type=Path)
     cmp.add_argument("current", type=Path)
@@ -72,8 +85,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {"compare": lambda: _compare(args.baseline, args.current, args.thresholds),
                 "bench": lambda: _bench(args), "calibrate": lambda: _calibrate(args),
                 "baseline": lambda: _save_baselines(args.source), "run": lambda: _run(args),
-                "table": _table, "init": lambda: _init(args)}
+                "table": _table, "init": lambda: _init(args), "ablate": lambda: _ablate(args)}
     return run_cli(handlers[args.command])
+
+
+def _ablate(args: argparse.Namespace) -> int:
+    from assistant.settings import load_settings
+    from eval.ablate import run
+
+    corpus = "corpus-dev" if args.split == "calibrate" else "corpus-test"
+    args.suite = args.suite or ["reverse-kissinger", "apache-2.0", "mpl-2.0", corpus]
+    args.article = args.cases = None
+    keep = load_settings().rule_families
+    print(run(_suites(args), args.split, args.out, args.families, keep, args.data_dir))
+    return 0
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -82,7 +107,7 @@ def _bench(args: argparse.Namespace) -> int:
     from eval.bench import run_bench, write
     from eval.cases import load_cases
 
-    assistant = Assistant(load_settings(answerer=args.answerer)).warm_up()
+    assistant = Assistant(load_settings(answerer=args.answerer, reader=args.reader)).warm_up()
     cases = [c for c in load_cases(assistant.index.sentences) if c.answerable]
     path = write(run_bench(assistant, cases[: args.limit] if args.limit else cases,
                            processes=args.processes), args.out)

@@ -64,11 +64,13 @@ def fake_index(markdown: str, article_id: str = "doc") -> FakeIndex:
 class KeywordReaderFake:
     """Not a trained reader: a passage's 'answers' logit is 4.0 when it holds one of
     `answers` (else -6.0), its 'contradicts' logit 4.0 when it holds one of `denies`.
+    With `affirms`, a third output: 4.0 ("yes") when the passage holds one of them.
     Lets a stage test say exactly what the reader judged."""
 
     def __init__(self, answers: tuple[str, ...] = (), denies: tuple[str, ...] = (),
-                 answer_threshold: float = 0.0, confident_threshold: float = 0.0) -> None:
-        self.answers, self.denies = answers, denies
+                 answer_threshold: float = 0.0, confident_threshold: float = 0.0,
+                 affirms: tuple[str, ...] | None = None) -> None:
+        self.answers, self.denies, self.affirms = answers, denies, affirms
         self.answer_threshold = answer_threshold
         self.premise_threshold = 0.0
         self.confident_threshold = confident_threshold
@@ -80,5 +82,8 @@ class KeywordReaderFake:
         def hit(words: tuple[str, ...], p: str) -> float:
             return 4.0 if any(w in p for w in words) else -6.0
 
-        return (np.asarray([hit(self.answers, p) for p in passages], dtype=np.float32),
-                np.asarray([hit(self.denies, p) for p in passages], dtype=np.float32))
+        columns = [[hit(self.answers, p) for p in passages],
+                   [hit(self.denies, p) for p in passages]]
+        if self.affirms is not None:
+            columns.append([hit(self.affirms, p) for p in passages])
+        return np.asarray(columns, dtype=np.float32).T.reshape(len(passages), len(columns))

@@ -51,8 +51,8 @@ def _broken_select(kind):
     the three worst."""
     real = pipeline.select
 
-    def select(question, index, doc, scores, lexicon):
-        good = real(question, index, doc, scores, lexicon)
+    def select(question, index, doc, scores, lexicon, *rules):
+        good = real(question, index, doc, scores, lexicon, *rules)
         content = [i for i, r in enumerate(doc.roles) if r == "content"]
         worst = sorted(content, key=lambda i: good.adjusted[i])[:3]
         if kind == "wrong":

@@ -90,10 +90,10 @@ needs_model = pytest.mark.skipif(not SHIPPED.is_file(), reason="no shipped reade
 @needs_model
 def test_the_shipped_reader_prefers_the_answer_to_its_neighbours():
     reader = OnnxReader().warm_up()
-    answers, _ = reader.logits("How long does the ferry take to cross?", [
+    answers = reader.logits("How long does the ferry take to cross?", [
         "The ferry leaves the harbour every hour.",
         "The crossing takes about forty minutes in calm weather.",
-        "Tickets are sold at the kiosk by the pier."])
+        "Tickets are sold at the kiosk by the pier."])[:, 0]
     assert int(answers.argmax()) == 1
     assert answers[1] >= reader.answer_threshold
 
@@ -141,3 +141,17 @@ def test_an_unknown_rule_family_is_one_config_error():
 
     with pytest.raises(ConfigError, match="unknown rule family 'vibes'"):
         load_settings(rules="units,vibes")
+
+
+def test_a_yes_no_answer_leads_with_the_readers_verdict(doc):
+    """Yes when the verdict sentence affirms, No when it does not; nothing without a head."""
+    def answer(affirms):
+        reader = KeywordReaderFake(answers=("twelve kilograms",), affirms=affirms)
+        q = analyse("Does a hive give much honey?")
+        candidate = consider(q, doc, [embed_query(EMB, q.query)], EMB, TEST_POLICY, reader,
+                             "both", depth=len(doc.index.sentences))
+        return "".join(render(candidate.plan(named=False, yes_no=True)))
+
+    assert answer(("twelve",)).startswith("Yes — “Each hive gives about twelve")
+    assert answer(("nothing here",)).startswith("No — “Each hive gives about twelve")
+    assert answer(None).startswith("The article says:")

@@ -66,6 +66,7 @@ def test_the_shipped_card_matches_the_corpus_on_disk():
     card = json.loads(CARD.read_text("utf-8"))
     assert card["corpus_sha256"] == corpus.fingerprint(), (
         "the corpus changed since the reader was trained: retrain (make train)")
+    assert card["corpus_sha256"] in (corpus.CORPUS.parent / "MODEL_CARD.md").read_text("utf-8")
     split = splits.load()
     assert all(split[d] == "train" for d in card["train_documents"])
     assert all(split[d] == "dev" for d in card["dev_documents"])
@@ -105,7 +106,7 @@ def test_a_tiny_training_run_goes_from_int8_to_int8(tmp_path, loaded):
              ("How long is the crossing?", "Tickets are sold at the pier.")]
     session = onnxruntime.InferenceSession(str(MODEL_DIR / "model.onnx"))
     want = session.run(None, encode(tok, pairs))[0]
-    assert np.abs(torch_scores(base, tok, pairs) - want).max() < 1.0  # dequantized right
+    assert np.abs(torch_scores(base, tok, pairs) - want[:, :2]).max() < 1.0  # dequantized
 
     documents, _ = loaded
     two = documents[:2]
@@ -123,6 +124,5 @@ def test_a_tiny_training_run_goes_from_int8_to_int8(tmp_path, loaded):
     card = json.loads((MODEL_DIR / "card.json").read_text("utf-8"))
     card["model_sha256"] = __import__("hashlib").sha256(int8.read_bytes()).hexdigest()
     (folder / "card.json").write_text(json.dumps(card), "utf-8")
-    answers, contradicts = OnnxReader(folder).logits("How long is the crossing?",
-                                                     [p for _, p in pairs])
-    assert answers.shape == contradicts.shape == (2,) and np.isfinite(answers).all()
+    logits = OnnxReader(folder).logits("How long is the crossing?", [p for _, p in pairs])
+    assert logits.shape[0] == 2 and logits.shape[1] >= 2 and np.isfinite(logits).all()

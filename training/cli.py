@@ -1,5 +1,6 @@
-"""`python -m training check | fit | ship | evaluate`: the corpus checked, the reader
-trained, shipped into `assistant/reader_model/`, and scored on a split."""
+"""`python -m training check | fit | heads | ship | evaluate`: the corpus checked, the
+reader trained, its premise and yes/no heads fitted, shipped into
+`assistant/reader_model/`, and scored on a split."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     fit.add_argument("--max-steps", type=int, help="stop after this many steps (smoke runs)")
     fit.add_argument("--base", type=Path, help="base model folder (default: the config's)")
     fit.add_argument("--ship", action="store_true", help="ship the model when done")
+    heads = sub.add_parser("heads", help="fit the premise and yes/no heads of a trained run")
+    heads.add_argument("--run", type=Path, default=RUNS / "latest")
     ship = sub.add_parser("ship", help="export a trained run into assistant/reader_model/")
     ship.add_argument("--run", type=Path, default=RUNS / "latest")
     evaluate = sub.add_parser("evaluate", help="score the shipped reader on a split")
@@ -40,7 +43,17 @@ def main(argv: list[str] | None = None) -> int:
             from training.fit import fit as run
 
             run(Config.read(args.config, max_steps=args.max_steps), args.out, base=args.base)
-            return _ship(args.out) if args.ship else 0
+            if not args.ship:
+                return 0
+            from training.heads import fit_heads
+
+            fit_heads(args.out)
+            return _ship(args.out)
+        if args.command == "heads":
+            from training.heads import fit_heads
+
+            print(json.dumps(fit_heads(args.run), indent=1))
+            return 0
         if args.command == "ship":
             return _ship(args.run)
         return _evaluate(args.split, args.write)

