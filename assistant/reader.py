@@ -72,6 +72,14 @@ class Reading:
         return out
 
 
+def pair_feeds(tokenizer, pairs: Sequence[tuple[str, str]]) -> dict[str, np.ndarray]:  # noqa: ANN001
+    """A cross-encoder's inputs for (question, passage) pairs, padded to the longest."""
+    enc = tokenizer.encode_batch(list(pairs))
+    return {"input_ids": np.asarray([e.ids for e in enc], dtype=np.int64),
+            "attention_mask": np.asarray([e.attention_mask for e in enc], dtype=np.int64),
+            "token_type_ids": np.asarray([e.type_ids for e in enc], dtype=np.int64)}
+
+
 class Reader(Protocol):
     answer_threshold: float
     premise_threshold: float
@@ -141,10 +149,7 @@ class OnnxReader:
         assert self._session is not None and self._tokenizer is not None
         if not passages:
             return np.zeros((0, 2), dtype=np.float32)
-        enc = self._tokenizer.encode_batch([(query, p) for p in passages])
-        feeds = {"input_ids": np.asarray([e.ids for e in enc], dtype=np.int64),
-                 "attention_mask": np.asarray([e.attention_mask for e in enc], dtype=np.int64),
-                 "token_type_ids": np.asarray([e.type_ids for e in enc], dtype=np.int64)}
+        feeds = pair_feeds(self._tokenizer, [(query, p) for p in passages])
         return self._session.run(None, feeds)[0][:, : self.outputs]
 
 

@@ -160,13 +160,9 @@ class OnnxCrossEncoder(BaseCrossEncoder):
                                                      providers=["CPUExecutionProvider"])
 
     def score(self, text_pairs: list[tuple[str, str]]) -> list[float]:
-        import numpy as np
+        from assistant.reader import pair_feeds
 
-        enc = self._tok.encode_batch(list(text_pairs))
-        feeds = {"input_ids": np.asarray([e.ids for e in enc], dtype=np.int64),
-                 "attention_mask": np.asarray([e.attention_mask for e in enc], dtype=np.int64),
-                 "token_type_ids": np.asarray([e.type_ids for e in enc], dtype=np.int64)}
-        return self._session.run(None, feeds)[0][:, 0].tolist()
+        return self._session.run(None, pair_feeds(self._tok, text_pairs))[0][:, 0].tolist()
 
 
 def _first_document_answer(x: dict) -> str:

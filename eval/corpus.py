@@ -9,7 +9,6 @@ reports folder, never edited by hand: the corpus is their source.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from eval.suites import Suite
@@ -21,13 +20,13 @@ CATEGORY = {"fact": "fact", "number": "fact", "who": "fact", "how": "fact", "why
             "recommendation": "stance", "definition": "definition", "comparison": "contrast",
             "direction": "direction", "document": "document", "follow-up": "follow-up",
             "unanswerable": "unanswerable", "false-premise": "false-premise"}
-_MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\w)|(?<=\w)[*_](?!\w)|`")
 
 
 def corpus_suites(name: str, out: Path) -> list[Suite]:
     """One suite per document of the corpus split `name` names, case files under `out`."""
     from source.load import load_article
     from training import corpus, splits
+    from training.pairs import find_quote
 
     split = CORPUS_SUITES[name]
     chosen = splits.load()
@@ -40,7 +39,8 @@ def corpus_suites(name: str, out: Path) -> list[Suite]:
         text = load_article(doc.path).text
         lines = []
         for q in doc.questions:
-            quotes = [found for quote in q.gold if (found := _in_text(text, quote))]
+            quotes = [text[span[0] : span[1]] for quote in q.gold
+                      if (span := find_quote(text, quote))]
             if q.answerable and not quotes:
                 continue  # a label the cleaned text cannot place: not a fair case
             lines.append(json.dumps({
@@ -53,9 +53,3 @@ def corpus_suites(name: str, out: Path) -> list[Suite]:
         suites.append(Suite(doc.id, doc.path, path))
     return suites
 
-
-def _in_text(text: str, quote: str) -> str | None:
-    for candidate in (quote, _MARKUP.sub("", quote).strip()):
-        if candidate and candidate in text:
-            return candidate
-    return None

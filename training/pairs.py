@@ -61,7 +61,7 @@ def prepare(documents: Sequence[Document], embeddings) -> list[Prepared]:  # noq
         for q in doc.questions:
             ids: set[int] = set()
             for quote in q.gold:
-                span = _find(article.text, quote)
+                span = find_quote(article.text, quote)
                 if span is None:
                     unmapped += 1
                     continue
@@ -71,10 +71,10 @@ def prepare(documents: Sequence[Document], embeddings) -> list[Prepared]:  # noq
     return out
 
 
-def _find(text: str, quote: str) -> tuple[int, int] | None:
+def find_quote(text: str, quote: str) -> tuple[int, int] | None:
     """Where a gold quote sits in the cleaned text (Markdown emphasis is gone there)."""
     for candidate in (quote, _MARKUP.sub("", quote).strip()):
-        at = text.find(candidate)
+        at = text.find(candidate) if candidate else -1
         if at >= 0:
             return at, at + len(candidate)
     return None

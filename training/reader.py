@@ -23,10 +23,10 @@ def tokenizer(path: Path, max_length: int):  # -> tokenizers.Tokenizer
 
 
 def encode(tok, pairs: Sequence[tuple[str, str]]) -> dict[str, np.ndarray]:  # noqa: ANN001
-    enc = tok.encode_batch(list(pairs))
-    return {"input_ids": np.asarray([e.ids for e in enc], dtype=np.int64),
-            "attention_mask": np.asarray([e.attention_mask for e in enc], dtype=np.int64),
-            "token_type_ids": np.asarray([e.type_ids for e in enc], dtype=np.int64)}
+    """The answer-time encoding, so training and answering feed the model alike."""
+    from assistant.reader import pair_feeds
+
+    return pair_feeds(tok, pairs)
 
 
 def torch_scores(model, tok, pairs: Sequence[tuple[str, str]], batch: int = 64  # noqa: ANN001
