@@ -104,9 +104,10 @@ def consider(question: Question, document: Document, vectors: Sequence[np.ndarra
 
     `mode`: "rules" ranks and refuses by the hand-written stages alone; "both" lets the
     reader rank the first stage's `depth` best sentences and decide answerability and
-    premises, with the structure rules choosing what to quote around its best; "model"
-    quotes what the reader chose and nothing else decides. `rules`: the hand-written
-    rule families that run beside the reader in mode "both" (all of them in "rules")."""
+    premises, with the structure rules choosing what to quote around its best; "gate"
+    keeps the rules' ranking and lets the reader decide only answerability and premises;
+    "model" quotes what the reader chose and nothing else decides. `rules`: the rule
+    families that run beside the reader in "both" and "gate" (all of them in "rules")."""
     rules = RULES if mode == "rules" or reader is None else (
         rules if mode in ("both", "gate") else frozenset())
     scores = score(question, document.index, document.lexicon, vectors[0])
