@@ -127,9 +127,7 @@ class OnnxReader:
                                                    providers=["CPUExecutionProvider"])
         except ModelError:
             raise
-        except (OSError, ValueError, KeyError) as exc:
-            raise ModelError(f"cannot load the reader model in {self.folder}: {exc}") from exc
-        except Exception as exc:  # onnxruntime raises its own types
+        except Exception as exc:  # OSError, JSON and key errors; onnxruntime's own types
             raise ModelError(f"cannot load the reader model in {self.folder}: {exc}") from exc
         tok.enable_truncation(max_length=int(card["max_length"]), strategy="only_second",
                               direction="left")

@@ -27,12 +27,9 @@ def configurations(families: bool, keep: frozenset[str]) -> list[tuple[str, dict
 
 def run(groups: Sequence[tuple[str, list]], split: str, out: Path, families: bool,
         keep: frozenset[str], data_dir: str | None = None) -> str:
-    from assistant.chain import Assistant
-    from assistant.settings import load_settings
     from assistant.support import make_judge
-    from eval.cases import load_cases
     from eval.report import merge
-    from eval.runner import run_suite
+    from eval.runner import open_suite, run_suite
 
     judge = make_judge("coverage")
     lines = ["| documents | configuration | " + " | ".join(COLUMNS) + " |",
@@ -42,10 +39,7 @@ def run(groups: Sequence[tuple[str, list]], split: str, out: Path, families: boo
         for name, overrides in configurations(families, keep):
             reports = []
             for suite in suites:
-                assistant = Assistant(load_settings(article=suite.article, data_dir=data_dir,
-                                                    **overrides)).warm_up()
-                cases = [c for c in load_cases(assistant.index.sentences, suite.cases,
-                                               assistant.article.text) if c.split == split]
+                assistant, cases = open_suite(suite, split, data_dir=data_dir, **overrides)
                 if cases:
                     reports.append(run_suite(assistant, judge, cases, progress=False))
             if not reports:

@@ -137,25 +137,18 @@ def _suites(args: argparse.Namespace) -> list[tuple[str, list]]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from assistant.chain import Assistant
-    from assistant.settings import load_settings
     from assistant.support import make_judge
-    from eval.cases import load_cases
     from eval.report import write_report
-    from eval.runner import run_suite
+    from eval.runner import open_suite, run_suite
 
     judge = make_judge(args.judge)
     status = 0
     for group, suites in _suites(args):
         reports = []
         for suite in suites:
-            settings = load_settings(article=suite.article, answerer=args.answerer,
-                                     data_dir=args.data_dir, reader=args.reader,
-                                     rules=args.rules)
-            assistant = Assistant(settings).warm_up()
-            cases = load_cases(assistant.index.sentences, suite.cases, assistant.article.text)
-            cases = [c for c in cases if (not args.split or c.split == args.split)
-                     and (not args.category or c.category in args.category)]
+            assistant, cases = open_suite(suite, args.split, args.category,
+                                          answerer=args.answerer, data_dir=args.data_dir,
+                                          reader=args.reader, rules=args.rules)
             if not cases:
                 raise AppError(f"{suite.cases}: no cases left to run")
             report = run_suite(assistant, judge, cases, progress=len(suites) == 1)

@@ -18,6 +18,19 @@ from eval.metrics import aggregate, case_metrics
 REPORT_VERSION = 1
 
 
+def open_suite(suite, split: str | None = None, categories: Sequence[str] | None = None,
+               **settings) -> tuple[Assistant, list[Case]]:  # noqa: ANN001, ANN003
+    """A warm assistant over `suite`'s document (with `settings` overrides) and its cases,
+    only those of `split` and `categories` when given."""
+    from assistant.settings import load_settings
+    from eval.cases import load_cases
+
+    assistant = Assistant(load_settings(article=suite.article, **settings)).warm_up()
+    cases = load_cases(assistant.index.sentences, suite.cases, assistant.article.text)
+    return assistant, [c for c in cases if (not split or c.split == split)
+                       and (not categories or c.category in categories)]
+
+
 def run_suite(assistant: Assistant, judge: Judge, cases: Sequence[Case],
               progress: bool = True) -> dict:
     """The report: meta, aggregate and per-category metrics, and every case in full.

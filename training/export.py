@@ -10,8 +10,6 @@ import tempfile
 import warnings
 from pathlib import Path
 
-import numpy as np
-
 from training.metrics import confident_cut, measure, threshold
 from training.reader import ANSWERS, CONTRADICTS, encode, tokenizer
 
@@ -138,6 +136,3 @@ def ship(run: Path, dev_items, corpus_hash: str, destination: Path = SHIPPED  # 
     staging.rename(destination)
     return card
 
-
-def np_sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-x))

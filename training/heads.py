@@ -21,7 +21,7 @@ import numpy as np
 
 from training import corpus, splits
 from training.metrics import auc
-from training.pairs import Prepared, first_stage, normalised, prepare, query_of
+from training.pairs import Prepared, prepare, queried, query_of
 from training.reader import encode, tokenizer
 
 log = logging.getLogger("training")
@@ -33,11 +33,9 @@ def _premise_pairs(prepared: list[Prepared], embeddings  # noqa: ANN001
                    ) -> tuple[list[tuple[str, str]], list[int], list[str]]:
     pairs, labels, owners = [], [], []
     for p in prepared:
-        queries = [query_of(q) for q in p.document.questions]
-        vectors = normalised(embeddings.embed_documents(queries))
-        for q, query, vector in zip(p.document.questions, queries, vectors, strict=True):
+        for q, query, order in queried(p, embeddings):
             gold = p.gold[q.id] if q.false_premise else frozenset()
-            for i in sorted(gold | set(first_stage(p, vector)[:CANDIDATES])):
+            for i in sorted(gold | set(order[:CANDIDATES])):
                 pairs.append((query, p.passages[i]))
                 labels.append(int(i in gold))
                 owners.append(q.id)

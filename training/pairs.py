@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,6 +87,15 @@ def query_of(question: Question) -> str:
     return FollowUpCondenser().condense(question.question, list(question.history))
 
 
+def queried(p: Prepared, embeddings) -> Iterator[tuple[Question, str, list[int]]]:  # noqa: ANN001
+    """Each question of a document with its reader query and the first stage's ranking of
+    the document's sentences for it (all queries embedded in one batch)."""
+    queries = [query_of(q) for q in p.document.questions]
+    vectors = normalised(embeddings.embed_documents(queries))
+    for q, query, vector in zip(p.document.questions, queries, vectors, strict=True):
+        yield q, query, first_stage(p, vector)
+
+
 def first_stage(prepared: Prepared, query_vector: np.ndarray) -> list[int]:
     return [int(i) for i in np.argsort(-(prepared.vectors @ query_vector))]
 
@@ -99,13 +108,11 @@ def examples(prepared: Sequence[Prepared], embeddings, hard: int, easy: int,  # 
     rng = random.Random(seed)
     out: list[Example] = []
     for p in prepared:
-        queries = [query_of(q) for q in p.document.questions]
-        vectors = normalised(embeddings.embed_documents(queries))
-        for q, query, vector in zip(p.document.questions, queries, vectors, strict=True):
+        for q, query, order in queried(p, embeddings):
             gold = p.gold[q.id]
             if q.gold and not gold:
                 continue  # a label we could not place: never guess
-            ranked = [i for i in first_stage(p, vector) if i not in gold]
+            ranked = [i for i in order if i not in gold]
             rest = ranked[hard:]
             negatives = ranked[:hard] + rng.sample(rest, min(easy, len(rest)))
             for i in sorted(gold):
@@ -122,12 +129,10 @@ def items(prepared: Sequence[Prepared], embeddings, depth: int) -> list[Item]:  
     """Each question with the first stage's `depth` best sentences, for ranking metrics."""
     out = []
     for p in prepared:
-        queries = [query_of(q) for q in p.document.questions]
-        vectors = normalised(embeddings.embed_documents(queries))
-        for q, query, vector in zip(p.document.questions, queries, vectors, strict=True):
+        for q, query, order in queried(p, embeddings):
             if q.gold and not p.gold[q.id]:
                 continue
-            top = first_stage(p, vector)[:depth]
+            top = order[:depth]
             gold = frozenset(n for n, i in enumerate(top) if i in p.gold[q.id])
             out.append(Item(q, query, tuple(p.passages[i] for i in top), gold))
     return out
