@@ -11,6 +11,7 @@ or the closing, chosen by how central each sentence is to the document.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -145,6 +146,60 @@ def select(question: Question, index: Index, doc: DocumentMap, scores: Scores,
         # "You may charge a fee. However, only on your own behalf.": the answer is both.
         return Selection((groups[0], (turn,)), "quotes", (), float(s[best]), s)
     return _single(question, doc, lexicon, s, ranked, rules, groups)
+
+
+def shape(question: Question, index: Index, doc: DocumentMap, s: np.ndarray,
+          picked: Sequence[int], rules: frozenset[str]) -> Selection:
+    """The learned reader's picks (best first) shaped by the document's structure, so a
+    list or a claim with its reasons is quoted whole when the reader's picks span it, and
+    nothing is quoted out of its context. Families: "units" (whole units; whole sentences
+    with what they point back to), "pointers" (a pointer is answered by what it
+    introduces), "document" (a question about the whole document). `s`: the reader's
+    probability per sentence (0 where it did not read)."""
+    if question.intent == "document" and "document" in rules:
+        return _document(question, index, doc, s)
+    if not picked:
+        return Selection((), "quote", (), float("-inf"), s)
+    best = picked[0]
+    if "units" in rules:
+        unit = _unit_of_pick(question, doc, best, picked)
+        if unit is not None:
+            return _unit_selection(unit, doc, s)
+    order = [_answered_by(doc, s, i) if "pointers" in rules else i for i in picked]
+    groups: list[tuple[int, ...]] = []
+    for i in dict.fromkeys(order):
+        group = _with_antecedent(doc, _whole(doc, i)) if "units" in rules else (i,)
+        if not any(set(group) & set(g) for g in groups):
+            groups.append(group)
+    groups.sort(key=lambda g: g[0])
+    return Selection(tuple(groups), "quote" if len(groups) == 1 else "quotes", (),
+                     float(s[best]), s)
+
+
+def _unit_of_pick(question: Question, doc: DocumentMap, best: int, picked: Sequence[int]
+                  ) -> Unit | None:
+    """The unit to quote whole: the best pick is a lead-in, or the picks hold both the
+    unit's intro and one of its items, or the question asks for several things."""
+    for unit in doc.units:
+        if unit.intro and best == unit.intro[-1] and doc.roles[best] == "lead_in":
+            return unit  # "The risks are:" only points at its items
+    if best not in doc.unit_of:
+        return None
+    unit = doc.units[doc.unit_of[best]]
+    if question.intent == "list" or question.count is not None:
+        return unit
+    # the reader also picks what introduces the items: the answer is the unit they make
+    return unit if any(i in unit.intro for i in picked[1:]) or (
+        best in unit.intro and any(i in unit.members for i in picked[1:])) else None
+
+
+def _answered_by(doc: DocumentMap, s: np.ndarray, i: int) -> int:
+    """A pointer (heading, lead-in, the author's question, a label) is answered by the
+    content it introduces: the one the reader scored highest, else the first."""
+    if not doc.is_pointer(i) or not doc.follows.get(i):
+        return i
+    targets = [j for j in doc.follows[i] if doc.roles[j] == "content"][:MAX_SECTION]
+    return max(targets, key=lambda j: s[j]) if targets else i
 
 
 def _single(question: Question, doc: DocumentMap, lexicon: Lexicon, s: np.ndarray,

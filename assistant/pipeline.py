@@ -12,7 +12,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.answerability import Policy, Verdict, verdict
-from assistant.evidence import RULES, Selection, select
+from assistant.evidence import RULES, Selection, select, shape
 from assistant.question import Question
 from assistant.reader import Reader, ReaderMode, Reading, chosen, read
 from assistant.scoring import Lexicon, Scores, foreign_terms, score
@@ -106,10 +106,11 @@ def consider(question: Question, document: Document, vectors: Sequence[np.ndarra
     reader rank the first stage's `depth` best sentences and decide answerability and
     premises, with the structure rules choosing what to quote around its best; "gate"
     keeps the rules' ranking and lets the reader decide only answerability and premises;
-    "model" quotes what the reader chose and nothing else decides. `rules`: the rule
-    families that run beside the reader in "both" and "gate" (all of them in "rules")."""
-    rules = RULES if mode == "rules" or reader is None else (
-        rules if mode in ("both", "gate") else frozenset())
+    "model" quotes what the reader chose (ranked with the first stage's score, see
+    `Reading.ranking`), shaped only by the document's structure (`evidence.shape`).
+    `rules`: the rule families that run beside the reader (all of them in "rules"; in
+    "model" only the structure families "units", "pointers" and "document" apply)."""
+    rules = RULES if mode == "rules" or reader is None else rules
     scores = score(question, document.index, document.lexicon, vectors[0])
     if len(vectors) > 1:
         own = score(replace(question, focus=question.own_focus or question.focus),
@@ -123,10 +124,8 @@ def consider(question: Question, document: Document, vectors: Sequence[np.ndarra
             learned = reading.probabilities(len(document.index.sentences))
             scores = Scores(scores.dense, scores.lexical, learned)
     if mode == "model" and reading is not None:
-        adjusted = scores.fused
-        ids = chosen(reading)
-        selection = Selection(tuple((i,) for i in ids), "quote" if len(ids) == 1 else "quotes",
-                              (), float(adjusted[ids[0]]) if ids else float("-inf"), adjusted)
+        selection = shape(question, document.index, document.map, scores.fused,
+                          chosen(reading), rules)
         foreign: list[str] = []
     else:
         selection = select(question, document.index, document.map, scores, document.lexicon,

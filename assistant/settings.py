@@ -32,11 +32,13 @@ class Settings(IndexSettings, EndpointSettings):
         "rules", description="who judges the evidence: 'both' (the learned reader ranks and "
                             "refuses, the structure rules shape the quote), 'gate' (the "
                             "rules rank, the reader refuses and rejects premises), 'model' "
-                            "(the reader alone) or 'rules' (the hand-written stages alone)")
+                            "(the reader ranks and refuses; only the document's structure "
+                            "shapes the quote) or 'rules' (the hand-written stages alone)")
     reader_depth: int = Field(16, ge=1, le=64, description="sentences the reader scores per "
                                                            "question (the first stage's best)")
     rules: str = Field(",".join(sorted(RULES)), description="hand-written rule families that "
-                       "run beside the reader (reader 'both'), comma-separated: "
+                       "run beside the reader ('both', 'gate'; 'model' uses only units, "
+                       "pointers and document), comma-separated: "
                        + ", ".join(sorted(RULES)))
 
     def check(self) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
 import pytest
 
 from assistant.compose import render
@@ -73,11 +74,51 @@ def test_the_reader_reads_only_the_first_stages_best(doc):
     assert reader.calls == [(q.query, 3)]
 
 
-def test_chosen_keeps_near_ties_and_drops_the_rest():
-    import numpy as np
-
+def test_chosen_keeps_near_ties_best_first_and_drops_the_rest():
     reading = Reading((7, 2, 9), np.asarray([3.0, 2.0, -1.0]), np.zeros(3), 0.0, 0.0)
-    assert chosen(reading) == (2, 7)
+    assert chosen(reading) == (7, 2)
+
+
+def test_the_first_stage_breaks_the_readers_near_ties_but_not_its_clear_choice():
+    tie = Reading((4, 5), np.asarray([2.0, 2.0]), np.zeros(2), 0.0, 0.0,
+                  first=np.asarray([0.1, 0.9]))
+    assert chosen(tie)[0] == 5
+    clear = Reading((4, 5), np.asarray([6.0, 0.0]), np.zeros(2), 0.0, 0.0,
+                    first=np.asarray([0.1, 0.9]))
+    assert chosen(clear) == (4,)
+
+
+# -- model mode: the reader's picks shaped by the document's structure -------------------
+
+REASONS = ("three reasons", "too small")  # the claim's sentence and the first reason
+
+
+def test_picks_that_span_a_claim_and_a_reason_quote_every_reason(doc):
+    reader = KeywordReaderFake(answers=REASONS)
+    _, text = ask(doc, "What makes new colonies die off?", reader, mode="model")
+    assert "too small" in text and "varroa mites" in text and "open the hive" in text
+
+
+def test_a_single_pick_in_a_list_is_quoted_alone(doc):
+    reader = KeywordReaderFake(answers=("veil and gloves",))
+    _, text = ask(doc, "What protects a beekeeper's face?", reader, mode="model")
+    assert "veil and gloves" in text and "smoker" not in text
+
+
+def test_a_question_asking_for_a_list_gets_all_its_items(doc):
+    reader = KeywordReaderFake(answers=("veil and gloves",))
+    _, text = ask(doc, "List everything a beginner needs.", reader, mode="model")
+    assert all(item in text for item in ("solid floor", "veil and gloves", "smoker"))
+
+
+def test_shaping_without_units_would_drop_the_other_reasons(doc, monkeypatch):
+    """The guarantee above is the shaping's: a shape() that never takes the unit fails it."""
+    import assistant.evidence as evidence
+
+    monkeypatch.setattr(evidence, "_unit_of_pick", lambda *args: None)
+    _, text = ask(doc, "What makes new colonies die off?", KeywordReaderFake(answers=REASONS),
+                  mode="model")
+    assert "too small" in text and "varroa mites" not in text
 
 
 # -- the shipped model -------------------------------------------------------------------
