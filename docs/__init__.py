@@ -1,0 +1,1 @@
+"""Documentation tools: `python -m docs.generate` writes the reference pages."""
