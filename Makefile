@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine (see README):
 #   make run    install into .venv, build the index if missing, serve the app on 127.0.0.1:7860
-#   make test   install into .venv (with test tools), lint, run the test suite
+#   make test   install into .venv (with test tools), lint, build the docs strictly, run the test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 MODELS := $(VENV)/.test-models
 COMPILED := $(VENV)/.model-compiled
 
-.PHONY: run chat test lint clean train-deps train
+.PHONY: run chat test lint docs clean train-deps train
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,8 +37,14 @@ chat: $(STAMP) $(COMPILED)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Read the docs while writing them: http://127.0.0.1:8000/
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
+# The docs site (mkdocs.yml) into site/: --strict fails on a broken link or an unlisted page.
 test: $(STAMP) $(MODELS)
 	$(BIN)/ruff check .
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 	$(BIN)/python -m pytest
 
 # Training only (never run by `make run` or `make test`): the base model, then the fit.
@@ -54,4 +60,4 @@ train: $(BASE)
 	$(BIN)/python -m training fit --ship
 
 clean:
-	rm -rf .ask-the-article .pytest_cache test-artifacts
+	rm -rf .ask-the-article .pytest_cache test-artifacts site
