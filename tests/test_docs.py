@@ -1,5 +1,7 @@
 """The documentation says what the code does: the generated reference pages are fresh,
-every CLI flag and every `ATA_*` variable is on them (and a page missing one fails)."""
+every CLI flag and every `ATA_*` variable is on them (and a page missing one fails), and
+the README stays short and its links resolve. `make test` also builds the site with
+`mkdocs build --strict`, which fails on a broken link between pages."""
 
 from __future__ import annotations
 
@@ -95,3 +97,12 @@ def test_a_reference_missing_a_flag_or_a_variable_fails_the_check() -> None:
     assert undocumented(without_plugin_flag, config) == ["pytest: --answer-baseline"]
     without_env = config.replace("`ATA_READER_DEPTH`", "ATA_READER")
     assert undocumented(cli, without_env) == ["ATA_READER_DEPTH"]
+def test_readme_is_short_and_its_links_resolve() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert len(readme) <= 10_000, f"README.md is {len(readme):,} characters; move detail "\
+        "into docs/"
+    targets = re.findall(r"\]\(([^)\s]+)\)|src=\"([^\"]+)\"", readme)
+    local = [t for pair in targets for t in pair if t and not t.startswith(("http", "#"))]
+    assert local, "the README links into docs/"
+    broken = [t for t in local if not (ROOT / t.split("#")[0]).exists()]
+    assert not broken, f"README links to missing files: {broken}"
