@@ -230,7 +230,7 @@ def run_bench(assistant: Assistant, cases: Sequence[Case], *, processes: bool = 
 
 
 def render(report: dict) -> str:
-    """The README's table."""
+    """The table docs/benchmarks.md shows."""
     o, b = report["ours_ms"], report["textbook_ms"]
     r = report.get("reranked_ms", {})
     rows = [("question analysis", o.get("analyse"), None, None),

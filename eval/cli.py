@@ -52,8 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                             "to fill in; never invented gold)")
     init.add_argument("document", type=Path)
     init.add_argument("--out", type=Path, help="case file (default: DOCUMENT.cases.jsonl)")
-    commands.add_parser("table", help="print the README's score table from the committed "
-                                      "baselines (before and after the answering stages)")
+    commands.add_parser("table", help="print the score table (docs/evaluation.md) from the "
+                                      "committed baselines (before and after the answering "
+                                      "stages)")
     base = commands.add_parser("baseline", help="save the latest reports as the baselines")
     base.add_argument("--from", dest="source", type=Path, default=DEFAULT_OUT)
     bench = commands.add_parser("bench", help="latency, memory and build time, side by side "

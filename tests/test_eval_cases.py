@@ -90,14 +90,21 @@ def test_init_writes_a_template_without_invented_gold(tmp_path):
         write(doc, None)  # nothing is overwritten
 
 
-def test_the_readme_score_table_is_the_one_the_baselines_print(capsys):
-    """The README's scores are generated from eval/baselines/ (python -m eval table), never
-    typed: a baseline regenerated without updating the README fails here."""
+def test_the_docs_score_tables_are_the_ones_the_baselines_print(capsys):
+    """The docs' scores are generated from eval/baselines/ (python -m eval table), never
+    typed: today's rows ("now") on docs/evaluation.md, the first core's ("before", a fixed
+    baseline) in the decision record that compares the two. A baseline regenerated without
+    updating the docs fails here."""
     from pathlib import Path
 
     from eval.cli import main
 
     assert main(["table"]) == 0
     printed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("|")]
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
-    assert "\n".join(printed) in readme
+    now = printed[:2] + [line for line in printed if "| now |" in line]
+    before = [line for line in printed if "| before |" in line]
+    assert len(now) > 2 and before
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    assert "\n".join(now) in (docs / "evaluation.md").read_text("utf-8")
+    record = (docs / "decisions" / "2026-11-25-answering-stages.md").read_text("utf-8")
+    assert all(line in record for line in before)
