@@ -259,7 +259,7 @@ def _bounds(field: object) -> str:
 
 def _field_default(field: object) -> str:
     if field.default_factory is not None:  # type: ignore[attr-defined]
-        return "computed (see meaning)"
+        return "computed (see the description)"
     value = field.default  # type: ignore[attr-defined]
     if value is None:
         return "none"
@@ -294,6 +294,15 @@ def _flag_cell(name: str) -> str:
     return f"{', '.join(f'`{f}`' for f in sorted(flags))} ({'; '.join(where)})"
 
 
+PARTS = {
+    "index": "`index/settings.py` (`IndexSettings`): all that `python -m index` reads",
+    "answerers": "`assistant/answerers/settings.py`: what the generating answerers read",
+    "assistant": "`assistant/settings.py`: the assistant's own, composed with the two above "
+                 "into the one `Settings` the CLI, web app, chat API and eval read",
+    "serve": "`assistant/api.py` (`ServeSettings`): read only by `python -m assistant serve`",
+}
+
+
 def config_page() -> str:
     lines = [
         "# Configuration reference",
@@ -308,21 +317,20 @@ def config_page() -> str:
         "compose their settings, and notes on the ones that need more than a line, are in",
         "[Configuration](../configuration.md).",
         "",
-        "| setting | env var | flag (commands) | type | default | meaning |",
-        "|---|---|---|---|---|---|",
     ]
+    current = None
     for part, name, field in setting_fields():
+        if part != current:
+            current = part
+            lines += [f"## {part}", "", PARTS[part] + ".", ""]
         bounds = _bounds(field)
         kind = _type(field) + (f" ({bounds})" if bounds else "")
-        lines.append(f"| `{name}` ({part}) | `{env_var(name)}` | {_flag_cell(name)} | {kind} "
-                     f"| {_field_default(field)} | "
-                     f"{_cell(field.description or '')} |")  # type: ignore[attr-defined]
-    lines += ["", "Parts: *index* is `index/settings.py` (`IndexSettings`, all that",
-              "`python -m index` reads); *answerers* is `assistant/answerers/settings.py`;",
-              "*assistant* is `assistant/settings.py`, which composes the two with its own;",
-              "*serve* is the chat API's `ServeSettings` (`assistant/api.py`), read only by",
-              "`python -m assistant serve`."]
-    return "\n".join(lines) + "\n"
+        lines += [f"### `{env_var(name)}`", "",
+                  field.description or "",  # type: ignore[attr-defined]
+                  "",
+                  f"- setting: `{name}`; type: {kind}; default: {_field_default(field)}",
+                  f"- flag: {_flag_cell(name)}", ""]
+    return "\n".join(_squeeze(lines)) + "\n"
 
 
 def _squeeze(lines: list[str]) -> Iterator[str]:
