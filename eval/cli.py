@@ -1,4 +1,4 @@
-"""`python -m eval run|calibrate|compare|baseline|bench`: regression-test the answers.
+"""`python -m eval run|calibrate|init|table|baseline|bench|ablate|compare`: measure the answers.
 
 `run` answers every case of every suite (the bundled article and two licences) and
 prints pass rates per split; `--article FILE --cases FILE` runs your own document.
