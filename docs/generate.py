@@ -100,15 +100,17 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _shown(value: object) -> str:
+    """A default as code; a path inside the checkout relative to it (no machine's paths)."""
+    if isinstance(value, Path) and value.is_relative_to(ROOT):
+        value = value.relative_to(ROOT)
+    return f"`{value}`"
+
+
 def _default(value: object) -> str:
     if value is None or value is argparse.SUPPRESS or value is False or value == []:
         return ""
-    if isinstance(value, Path) and value.is_absolute():
-        try:
-            value = value.relative_to(ROOT)
-        except ValueError:
-            pass
-    return f"`{value}`"
+    return _shown(value)
 
 
 def _name(action: argparse.Action) -> str:
@@ -261,14 +263,7 @@ def _field_default(field: object) -> str:
     if field.default_factory is not None:  # type: ignore[attr-defined]
         return "computed (see the description)"
     value = field.default  # type: ignore[attr-defined]
-    if value is None:
-        return "none"
-    if isinstance(value, Path) and value.is_absolute():
-        try:
-            value = value.relative_to(ROOT)
-        except ValueError:
-            pass
-    return f"`{value}`"
+    return "none" if value is None else _shown(value)
 
 
 def _flag_cell(name: str) -> str:
@@ -278,9 +273,11 @@ def _flag_cell(name: str) -> str:
     where: list[str] = []
     for program in programs():
         def takes(parser: argparse.ArgumentParser, command: str) -> bool:
+            if (command, name) in NOT_THE_SETTING:
+                return False
             found = [s for a in options(parser) if a.dest == name for s in a.option_strings]
-            flags.update(found if (command, name) not in NOT_THE_SETTING else ())
-            return bool(found) and (command, name) not in NOT_THE_SETTING
+            flags.update(found)
+            return bool(found)
 
         if takes(program.parser, program.command):
             where.append(program.command)
@@ -334,7 +331,7 @@ def config_page() -> str:
 
 
 def _squeeze(lines: list[str]) -> Iterator[str]:
-    """No two blank lines in a row, none at the end."""
+    """No two blank lines in a row."""
     blank = False
     for line in lines:
         if line == "" and blank:

@@ -40,8 +40,6 @@ def _settings_fields() -> list[str]:
 def undocumented(cli_page: str, config_page: str) -> list[str]:
     """Every flag, argument and command the parsers take that the CLI page does not name
     under its program's heading, and every `ATA_*` variable the configuration page lacks."""
-    from eval import pytest_plugin
-
     missing = []
     sections = _sections(cli_page)
     for command, module in generate.PROGRAMS:
@@ -57,15 +55,8 @@ def undocumented(cli_page: str, config_page: str) -> list[str]:
                 missing += [f"{command}{words}: {n}" for n in names
                             if f"`{n}`" not in section]
     plugin_section = sections.get("`pytest` (the answer-case plugin)", "")
-
-    class Options:
-        def getgroup(self, *args: object, **kwargs: object) -> Options:
-            return self
-
-        def addoption(self, *names: str, **kwargs: object) -> None:
-            missing.extend(f"pytest: {n}" for n in names if f"`{n}`" not in plugin_section)
-
-    pytest_plugin.pytest_addoption(Options())
+    missing += [f"pytest: {n}" for names, _ in generate.plugin_options() for n in names
+                if f"`{n}`" not in plugin_section]
     missing += [f"ATA_{name.upper()}" for name in _settings_fields()
                 if f"`ATA_{name.upper()}`" not in config_page]
     return missing
