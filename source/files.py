@@ -43,8 +43,8 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _open(path: str | Path) -> BinaryIO:
-    """Open a regular file (following symlinks) for reading; `OSError` otherwise."""
+def open_data_file(path: str | Path) -> BinaryIO:
+    """Open a regular file (following symlinks) for reading; any problem is an `OSError`."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
     try:
         mode = os.fstat(fd).st_mode
@@ -72,7 +72,7 @@ def _read(stream: BinaryIO, limit: int, path: str | Path) -> bytes:
 def read_regular(path: str | Path, limit: int) -> bytes:
     """The bytes of a regular file, at most `limit`; any problem is an `OSError`
     (`NotRegularFileError`, `FileTooLargeError`, or the system's own)."""
-    with _open(path) as fh:
+    with open_data_file(path) as fh:
         return _read(fh, limit, path)
 
 
@@ -92,7 +92,7 @@ def open_regular(path: str | Path, what: str = "file",
     """Open a file the user named, if it is (or links to) a regular file; else one
     `error` line. `what` names the file in messages ("batch file")."""
     try:
-        return _open(path)
+        return open_data_file(path)
     except OSError as exc:
         raise _user_error(path, what, exc, error, error) from None
 
