@@ -26,13 +26,18 @@ READERS: dict[str, Reader] = {
 
 def load_article(path: str | Path = BUNDLED_ARTICLE) -> Article:
     """Read, clean and assemble an article; any problem is an `ArticleError` with one line."""
+    return read_article(path)[0]
+
+
+def read_article(path: str | Path) -> tuple[Article, bytes]:
+    """The article and the exact bytes it was made from (what a copy must hold)."""
     path = Path(path)
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise ArticleError(f"{path}: unsupported article type {path.suffix or '(none)'!r}; "
                            f"use one of {', '.join(sorted(READERS))}")
     data = read_user_file(path, MAX_ARTICLE_BYTES, "article file", ArticleError, ArticleError)
-    return parse_article(data, article_id=slug(path), reader=reader, origin=str(path))
+    return parse_article(data, article_id=slug(path), reader=reader, origin=str(path)), data
 
 
 def parse_article(data: bytes, article_id: str, reader: Reader = read_scraped,
