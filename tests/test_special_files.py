@@ -62,3 +62,18 @@ def test_adding_a_device_link_or_fifo_is_one_line(tmp_path, capsys, fifo, specia
     assert_one_line_error(capsys.readouterr().err, "not a regular file")
     assert not (data / "library" / "library.json").exists()
 
+
+
+def test_eval_files_from_a_device_or_fifo_are_one_line(tmp_path, capsys, fifo):
+    """Eval's cases, reports and thresholds are files a user names too."""
+    from eval.cases import CaseError, load_cases
+    from eval.cli import main as eval_main
+
+    with pytest.raises(CaseError, match="not a regular file"):
+        load_cases([], "/dev/zero")
+    report = tmp_path / "report.json"
+    report.write_text("{}")
+    for argv in ([str(fifo), str(report)], [str(report), str(report), "--thresholds",
+                                            "/dev/zero"]):
+        assert eval_main(["compare", *argv]) == 2
+        assert_one_line_error(capsys.readouterr().err, "not a regular file")
