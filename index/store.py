@@ -2,10 +2,13 @@
 
 Layout under `data_dir/indexes/<article_id>/`:
     current -> build-<stamp>/      symlink, replaced in one rename when a build finishes
-    build-<stamp>/chroma/          Chroma's files
+    build-<stamp>/chroma/          Chroma's files (chroma.sqlite3)
+    build-<stamp>/vectors.npz      sentence and word vectors (index/vectors.py)
+    build-<stamp>/sentences.json   the sentences' spans
     build-<stamp>/manifest.json    written last: a build without it never became current
 A killed build leaves only a `build-*` folder that `current` does not point to; the
-next build removes it. The previous index stays in service until the swap.
+next build removes it. The previous index stays in service until the swap. Whatever
+goes wrong reading or writing these files is sorted in one place, `index.damage`.
 """
 
 from __future__ import annotations
