@@ -151,8 +151,6 @@ def _lines(stream: BinaryIO) -> Iterator[bytes]:
         yield line
 
 
-
-
 def format_quotes(answer: Answer) -> list[str]:
     """Where each [n] is in the article; the quote itself only when the answer does not
     already show it word for word (an extractive answer does: it is printed once)."""

@@ -48,7 +48,7 @@ def writable(folder: Path) -> bool:
 
 
 @contextmanager
-def reading(what: Path, root: Path) -> Iterator[None]:
+def reading(what: str | Path, root: Path) -> Iterator[None]:
     """Sort any failure inside the block into the `StoreError` that says what to do.
 
     `what` is the file (or folder) being read, named in the message; `root` is where a
