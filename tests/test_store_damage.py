@@ -146,3 +146,19 @@ def test_a_chroma_server_that_never_answers_times_out(tmp_path, capsys, monkeypa
     assert code == 2 and "Traceback" not in err
     [line] = error_lines(err)
     assert f"cannot reach the Chroma server at {silent_server}: no answer within 1 s" in line
+
+
+def test_status_opens_the_store_so_ready_means_it_serves(tmp_path, capsys, monkeypatch):
+    """`index status` read only the manifest: it said ready (exit 0) over a store that
+    `ask --no-build` then called damaged."""
+    fake_embedder(monkeypatch)
+    main, _ = write_articles(tmp_path / "articles")
+    flags = ["--data-dir", str(tmp_path / "data"), "--article", str(main)]
+    assert run_in_process("index", ["build", *flags]) == 0
+    assert run_in_process("index", ["status", *flags]) == 0
+    garble(tmp_path / "data" / "indexes" / "bees" / "current" / "chroma" / "chroma.sqlite3")
+    capsys.readouterr()
+    assert run_in_process("index", ["status", *flags]) == 1
+    report = capsys.readouterr().out
+    assert "damaged: bees" in report and "chroma.sqlite3 is damaged" in report
+    assert "run: python -m index build" in report
