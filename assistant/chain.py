@@ -99,27 +99,55 @@ class Assistant:
         return self
 
     def _load_documents(self) -> None:
+        """The main article's index (or its error), then each added article's; an added
+        one that cannot serve is left out with a warning naming the fix, so it never
+        stops the main article from answering."""
         from index import library
         from index.embed import embeddings_for
         from index.store import BUILD_HINT, ensure_index, require_current
-        from source.errors import IndexMissingError
+        from source.errors import (
+            ArticleError,
+            IndexCorruptError,
+            IndexMissingError,
+            StoreError,
+        )
         from source.load import load_article
 
+        settings = self.settings
         try:
-            added = library.paths(self.settings)
-        except library.LibraryError as exc:  # the main article must still answer
+            listed = library.entries(settings)
+            unlisted = library.unlisted(settings, listed)
+        except library.LibraryError as exc:
             log.warning("%s; answering from the main article only", exc)
-            added = []
-        articles = [load_article(p) for p in [self.settings.article, *added]]
-        if not self.settings.auto_build:  # fail before loading any model
+            listed = unlisted = []
+        for path in unlisted:
+            log.warning("%s is not listed in %s; answering without it; %s", path,
+                        library.LIST_FILE, library.RELIST_HINT)
+        main = load_article(settings.article)
+        if not settings.auto_build:  # fail before loading any model
             try:
-                for article in articles:
-                    require_current(self.settings, article)
-            except IndexMissingError as exc:
+                require_current(settings, main)
+            except (IndexMissingError, IndexCorruptError) as exc:
                 raise IndexMissingError(f"{exc}; {BUILD_HINT}") from None
-        self._embeddings = embeddings_for(self.settings)
-        self._documents = [Document.of(ensure_index(self.settings, a, self._embeddings))
-                           for a in articles]
+        added = []
+        for entry in listed:
+            try:
+                article = load_article(library.library_dir(settings) / entry.file)
+                if not settings.auto_build:
+                    require_current(settings, article)
+                added.append(article)
+            except (ArticleError, StoreError) as exc:
+                log.warning("%s; answering without %s until: python -m index build", exc,
+                            entry.article_id)
+        self._embeddings = embeddings_for(settings)
+        self._documents = [Document.of(ensure_index(settings, main, self._embeddings))]
+        for article in added:
+            try:
+                self._documents.append(
+                    Document.of(ensure_index(settings, article, self._embeddings)))
+            except StoreError as exc:
+                log.warning("%s; answering without %s until: python -m index build", exc,
+                            article.article_id)
 
     @property
     def index(self) -> Index:

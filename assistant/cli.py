@@ -18,6 +18,7 @@ from assistant.history import MAX_JSON_BYTES, load_json, parse_history, read_his
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer, Message
 from source.errors import AppError, InputError, run_cli
+from source.files import open_regular
 
 log = logging.getLogger("assistant")
 
@@ -122,7 +123,7 @@ def batch(assistant, path: str, out: TextIO) -> int:  # noqa: ANN001 - Assistant
     Exit status is 2 when any line failed, so scripts notice; every line still
     gets exactly one output line, in order.
     """
-    stream = sys.stdin.buffer if path == "-" else _open(path)
+    stream = sys.stdin.buffer if path == "-" else open_regular(path, "batch file")
     failed = 0
     with stream:
         for number, raw in enumerate(_lines(stream), 1):
@@ -148,13 +149,6 @@ def _lines(stream: BinaryIO) -> Iterator[bytes]:
             while (rest := stream.readline(MAX_JSON_BYTES)) and not rest.endswith(b"\n"):
                 pass
         yield line
-
-
-def _open(path: str) -> BinaryIO:
-    try:
-        return open(path, "rb")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read batch file: {exc.strerror}") from None
 
 
 def format_quotes(answer: Answer) -> list[str]:

@@ -11,6 +11,7 @@ from typing import Protocol
 from assistant.question import is_reversal, reverse
 from assistant.types import Message
 from source.errors import InputError, TooLargeError
+from source.files import read_user_file
 
 MAX_TURNS = 50  # older turns are dropped: a follow-up refers to what was just said
 # Size limits, checked before any parsing or model work (README: Limits and guarantees).
@@ -57,16 +58,7 @@ def parse_history(data: object, origin: str = "history") -> list[Message]:
 
 
 def read_history_file(path: str | Path) -> list[Message]:
-    path = Path(path)
-    try:
-        if path.stat().st_size > MAX_JSON_BYTES:
-            raise TooLargeError(f"{path}: {path.stat().st_size:,} bytes is over the "
-                                f"{MAX_JSON_BYTES:,}-byte limit")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such history file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    raw = read_user_file(path, MAX_JSON_BYTES, "history file")
     return parse_history(load_json(raw, str(path)), str(path))
 
 

@@ -15,6 +15,7 @@ from assistant.history import parse_history
 from assistant.types import Message
 from index.segment import Segment
 from source.errors import InputError
+from source.files import read_user_file
 
 HERE = Path(__file__).resolve().parent
 CASES_FILE = HERE / "cases.jsonl"
@@ -25,6 +26,8 @@ SPLITS = ("calibrate", "test")
 KEYS = {"id", "category", "question", "answerable", "gold_quotes", "key_points", "history",
         "note", "split"}
 
+
+MAX_CASES_BYTES = 64 << 20  # a cases file; the bundled ones are well under 1 MB
 
 class CaseError(InputError):
     """A case file line that is malformed or whose gold quote is not in the document."""
@@ -52,9 +55,10 @@ def load_cases(sentences: list[Segment], path: Path = CASES_FILE, text: str | No
     text = text if text is not None else _text_of(sentences)
     cases: list[Case] = []
     seen: set[str] = set()
+    data = read_user_file(path, MAX_CASES_BYTES, "cases file", CaseError, CaseError)
     try:
-        lines = Path(path).read_text("utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+        lines = data.decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
         raise CaseError(f"{path}: cannot read cases: {exc}") from None
     for number, line in enumerate(lines, 1):
         if not line.strip():

@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from source.errors import AppError, run_cli
+from source.files import read_user_file
+
+MAX_REPORT_BYTES = 256 << 20  # an eval report; a full run's is a few MB
 
 DEFAULT_OUT = Path("eval/reports/latest")
 DEFAULT_JUDGE = "coverage"
@@ -262,9 +265,10 @@ def _compare(baseline_path: Path, current_path: Path, thresholds_path: Path | No
 
     reports = []
     for path in (baseline_path, current_path):
+        data = read_user_file(path, MAX_REPORT_BYTES, "report file", AppError, AppError)
         try:
-            reports.append(json.loads(Path(path).read_text("utf-8")))
-        except (OSError, ValueError) as exc:
+            reports.append(json.loads(data))
+        except ValueError as exc:
             raise AppError(f"{path}: cannot read report: {exc}") from None
     try:
         thresholds = load_thresholds(thresholds_path or THRESHOLDS_FILE)

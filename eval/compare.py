@@ -6,6 +6,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from source.errors import AppError
+from source.files import read_user_file
+
 THRESHOLDS_FILE = Path(__file__).resolve().parent / "thresholds.toml"
 
 
@@ -19,8 +22,8 @@ class Finding:
 
 
 def load_thresholds(path: Path = THRESHOLDS_FILE) -> dict:
-    with open(path, "rb") as fh:
-        return tomllib.load(fh)
+    return tomllib.loads(read_user_file(path, 1 << 20, "thresholds file", AppError,
+                                        AppError).decode("utf-8"))
 
 
 def compare(baseline: dict, current: dict, thresholds: dict) -> list[Finding]:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from index import library
 from index.settings import IndexSettings
-from index.store import current_manifest, wanted_manifest
+from index.store import Index, Manifest, current_manifest, open_index, wanted_manifest
 from source.article import Article
-from source.errors import run_cli
+from source.errors import AppError, ArticleError, LibraryError, StoreError, run_cli
 from source.load import load_article
 
 
@@ -29,10 +29,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     IndexSettings.add_flags(parser, *flags)
     IndexSettings.add_flags(common, *flags, default=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("build", parents=[common],
-                                help="build the index if missing or stale")
+    build = commands.add_parser("build", parents=[common], help="build every article's "
+                                "index that is missing, stale or damaged (and relist added "
+                                "articles a damaged or lost library.json dropped)")
     build.add_argument("--force", action="store_true", help="rebuild even if up to date")
-    status = commands.add_parser("status", parents=[common], help="show the index in service")
+    status = commands.add_parser("status", parents=[common],
+                                 help="show every article's index in service")
     status.add_argument("--json", action="store_true", help="print one JSON object")
     add = commands.add_parser("add", parents=[common],
                               help="add another article (.txt or .md) and index it")
@@ -65,20 +67,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "status":
             return _status(settings, article, args.json)
         from index.embed import embeddings_for
-        from index.store import ensure_index
+        from index.store import build_index
 
         started = time.perf_counter()
-        force = args.command == "build" and args.force
         if args.command == "add":
-            article = library.add(settings, args.path, args.replace)
-            print(f"added {article.article_id}: {article.title}")
-        index = ensure_index(settings, article, embeddings_for(settings),
-                             force=force)
-        where = f"{index.path}, vectors on {settings.chroma_url}" if settings.chroma_url \
-            else index.path
-        print(f"index ready: {index.manifest.windows} windows, {index.manifest.sentences} "
-              f"sentences at {where} ({time.perf_counter() - started:.1f} s)")
-        return 0
+            index = library.add(settings, args.path, lambda: embeddings_for(settings),
+                                args.replace)
+            print(f"added {index.article.article_id}: {index.article.title}")
+            _ready(settings, index, started)
+            return 0
+        for entry in library.relist(settings):
+            print(f"relisted {entry.article_id} ({entry.file})")
+        embeddings = embeddings_for(settings)
+        _ready(settings, build_index(settings, article, embeddings, force=args.force), started)
+        failed = 0
+        for entry in library.entries(settings):
+            try:
+                added = load_article(library.library_dir(settings) / entry.file)
+                _ready(settings, build_index(settings, added, embeddings, force=args.force),
+                       started)
+            except AppError as exc:  # one added article must not stop the others
+                print(f"error: {exc}; to drop it: python -m index remove {entry.article_id}",
+                      file=sys.stderr)
+                failed += 1
+        return 2 if failed else 0
 
     return run_cli(body, interrupted="interrupted; the index in service is unchanged")
 
@@ -96,22 +108,71 @@ def _library(settings: IndexSettings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _status(settings: IndexSettings, article: Article, as_json: bool) -> int:
-    """Exit 0 when the index in service matches the article and settings, 1 otherwise."""
-    have = current_manifest(settings, article)
-    want = wanted_manifest(settings, article)
-    fresh = have is not None and have.key() == want.key()
-    report = {"article": str(settings.article), "data_dir": str(settings.data_dir),
-              "state": "ready" if fresh else ("stale" if have else "missing"),
-              "index": asdict(have) if have else None}
-    if as_json:
-        print(json.dumps(report))
+def _ready(settings: IndexSettings, index: Index, started: float) -> None:
+    where = f"{index.path}, vectors on {settings.chroma_url}" if settings.chroma_url \
+        else index.path
+    print(f"index ready: {index.article.article_id}: {index.manifest.windows} windows, "
+          f"{index.manifest.sentences} sentences at {where} "
+          f"({time.perf_counter() - started:.1f} s)")
+
+
+def _state(settings: IndexSettings, article: Article) -> tuple[str, Manifest | None, str]:
+    """ready | stale | missing | damaged, the manifest in service, and why."""
+    try:
+        have = current_manifest(settings, article)
+    except StoreError as exc:
+        return "damaged", None, str(exc)
+    if have is None:
+        return "missing", None, ""
+    if have.key() != wanted_manifest(settings, article).key():
+        return "stale", have, ""
+    try:  # what `ask --no-build` opens, without loading a model
+        open_index(settings, article, embeddings=None)
+    except StoreError as exc:
+        return "damaged", have, str(exc)
+    return "ready", have, ""
+
+
+def _status(settings: IndexSettings, main: Article, as_json: bool) -> int:
+    """Every article answers may cite, the main one first; exit 0 only when all are
+    ready (an added article whose list or copy is damaged counts as not ready)."""
+    articles: list[tuple[str, Article | None, str]] = [(str(settings.article), main, "")]
+    try:
+        listed = library.entries(settings)
+    except LibraryError as exc:
+        articles.append((str(library.library_dir(settings) / library.LIST_FILE), None,
+                         str(exc)))
+        listed = []
+    for entry in listed:
+        path = library.library_dir(settings) / entry.file
+        try:
+            articles.append((str(path), load_article(path), ""))
+        except ArticleError as exc:
+            articles.append((str(path), None, f"{exc}; run: python -m index remove "
+                                              f"{entry.article_id}, then add it again"))
+    for path in library.unlisted(settings, listed) if len(articles) == 1 else []:
+        articles.append((str(path), None, f"{path} is not listed; {library.RELIST_HINT}"))
+    reports = []
+    for path, article, problem in articles:
+        state, have, why = _state(settings, article) if article else ("damaged", None, problem)
+        reports.append({"article": path, "article_id": article.article_id if article else None,
+                        "state": state, "problem": why or None,
+                        "index": asdict(have) if have else None})
+    ok = all(r["state"] == "ready" for r in reports)
+    if as_json:  # the main article's fields at the top, as before; every one in "articles"
+        print(json.dumps({**reports[0], "data_dir": str(settings.data_dir),
+                          "articles": reports}))
     else:
-        print(f"{report['state']}: {article.article_id} ({article.content_hash[:12]})")
-        if have:
-            print(f"  built {time.ctime(have.built_at)} in {have.build_seconds:.1f} s: "
-                  f"{have.windows} windows, {have.sentences} sentences, {have.embedding_model}, "
-                  f"segmenter {have.segmenter_version}")
-        if not fresh:
+        for r, (_, article, _) in zip(reports, articles, strict=True):
+            name = f"{article.article_id} ({article.content_hash[:12]})" if article \
+                else r["article"]
+            print(f"{r['state']}: {name}")
+            if have := r["index"]:
+                print(f"  built {time.ctime(have['built_at'])} in {have['build_seconds']:.1f} "
+                      f"s: {have['windows']} windows, {have['sentences']} sentences, "
+                      f"{have['embedding_model']}, segmenter {have['segmenter_version']}")
+            if r["problem"]:
+                print(f"  {r['problem']}")
+        if not ok:
             print("  run: python -m index build")
-    return 0 if fresh else 1
+    return 0 if ok else 1

@@ -58,6 +58,8 @@ class IndexSettings(LayerSettings):
                                        "checkout, else the per-user data folder)")
     chroma_url: str | None = Field(None, description="Chroma server (chroma run) to keep "
                                                       "vectors in, instead of embedded files")
+    chroma_timeout: float = Field(10.0, gt=0, le=600, description="seconds to wait for "
+                                  "each answer of the Chroma server")
     embedding_model: str = Field("all-MiniLM-L6-v2", description="packaged model or local dir")
     embedding_runtime: Literal["onnx", "torch"] = Field(
         "onnx", description="onnx: the model compiled once to ONNX (a fresh process starts "
@@ -68,9 +70,14 @@ class IndexSettings(LayerSettings):
     auto_build: bool = Field(True, description="build the index when missing or stale")
 
     def check(self) -> None:
-        if self.data_dir.exists() and not self.data_dir.is_dir():
-            raise ConfigError(f"the data folder {self.data_dir} is a file, not a folder; "
-                              "pass another with --data-dir or ATA_DATA_DIR")
+        """The data folder, or the first part of its path that exists, must be a folder."""
+        folder = self.data_dir
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if folder.exists() and not folder.is_dir():
+            where = "" if folder == self.data_dir else f" cannot be made: {folder}"
+            raise ConfigError(f"the data folder {self.data_dir}{where} is a file, not a "
+                              "folder; pass another with --data-dir or ATA_DATA_DIR")
 
 
 def default_data_dir() -> Path:

@@ -2,10 +2,13 @@
 
 Layout under `data_dir/indexes/<article_id>/`:
     current -> build-<stamp>/      symlink, replaced in one rename when a build finishes
-    build-<stamp>/chroma/          Chroma's files
+    build-<stamp>/chroma/          Chroma's files (chroma.sqlite3)
+    build-<stamp>/vectors.npz      sentence and word vectors (index/vectors.py)
+    build-<stamp>/sentences.json   the sentences' spans
     build-<stamp>/manifest.json    written last: a build without it never became current
 A killed build leaves only a `build-*` folder that `current` does not point to; the
-next build removes it. The previous index stays in service until the swap.
+next build removes it. The previous index stays in service until the swap. Whatever
+goes wrong reading or writing these files is sorted in one place, `index.damage`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -28,20 +32,21 @@ from tqdm import tqdm
 
 from index import vectors as sentence_vectors
 from index.backends import VectorBackend, make_backend
+from index.damage import reading, writing
 from index.segment import SEGMENTER_VERSION, Segment, Window, segment, windows
 from index.settings import IndexSettings as Settings
 from source.article import Article
-from source.errors import (
-    IndexCorruptError,
-    IndexMissingError,
-    IndexUnreadableError,
-    StoreUnavailableError,
-)
+from source.errors import IndexCorruptError, IndexMissingError
+from source.files import read_regular
 
 log = logging.getLogger(__name__)
 EMBED_BATCH = 32  # windows per embedding call: one step of the progress bar
 WRITE_BATCH = 4096  # windows per Chroma write; each write has a fixed cost of tens of ms
 BUILD_HINT = "run: python -m index build"
+MANIFEST_FILE = "manifest.json"
+SENTENCES_FILE = "sentences.json"
+MAX_JSON_BYTES = 1 << 20  # a manifest is a few hundred bytes
+MAX_SENTENCES_BYTES = 256 << 20  # about 25 bytes a sentence
 
 
 
@@ -90,16 +95,17 @@ def article_dir(settings: Settings, article: Article) -> Path:
 
 
 def read_manifest(build: Path) -> Manifest:
-    try:
-        return Manifest(**json.loads((build / "manifest.json").read_text("utf-8")))
-    except FileNotFoundError:
-        raise IndexMissingError(f"no finished index at {build}") from None
-    except (OSError, ValueError, TypeError) as exc:
-        raise IndexCorruptError(f"unreadable index manifest in {build}: {exc}") from None
+    """The manifest of a finished build (`build` may be the `current` link)."""
+    if not os.path.lexists(build):
+        raise IndexMissingError(f"no finished index at {build}")
+    path = build / MANIFEST_FILE
+    with reading(path, build.parent):
+        return Manifest(**json.loads(read_regular(path, MAX_JSON_BYTES)))
 
 
 def current_manifest(settings: Settings, article: Article) -> Manifest | None:
-    """The manifest of the index in service, or None when there is none."""
+    """The manifest of the index in service, or None when none was ever made current;
+    a damaged one raises (`IndexCorruptError`, `IndexUnreadableError`)."""
     try:
         return read_manifest(article_dir(settings, article) / "current")
     except IndexMissingError:
@@ -119,50 +125,45 @@ def require_current(settings: Settings, article: Article) -> Manifest:
     return have
 
 
-def open_index(settings: Settings, article: Article, embeddings: Embeddings) -> Index:
-    """Open the index in service; raise if it is missing, stale, foreign or corrupt."""
-    current = article_dir(settings, article) / "current"
+def open_index(settings: Settings, article: Article, embeddings: Embeddings | None) -> Index:
+    """Open the index in service; raise if it is missing, stale, foreign or damaged (every
+    failure is sorted by `index.damage.reading`, the one place that does so)."""
+    root = article_dir(settings, article)
     manifest = require_current(settings, article)
     wanted = wanted_manifest(settings, article)
-    try:
-        vectorstore = make_backend(settings).open(current.resolve(), article, embeddings)
+    build = (root / "current").resolve()
+    backend = make_backend(settings)
+    store = backend.describe(build)
+    with reading(store, root):
+        backend.check(build)
+        vectorstore = backend.open(build, article, embeddings)
         meta = vectorstore._collection.metadata or {}
         count = vectorstore._collection.count()
-    except StoreUnavailableError:
-        raise  # a rebuild could not reach the server either
-    except OSError as exc:  # permissions, a full or failing disk: rebuilding would not help
-        raise IndexUnreadableError(
-            f"cannot read the index in {current.resolve()}: {exc.strerror or exc}") from exc
-    except Exception as exc:  # Chroma raises many types for a damaged store
-        raise IndexCorruptError(
-            f"cannot read the Chroma store in {current.resolve()}: {exc}") from exc
     if {k: meta.get(k) for k in wanted.key()} != wanted.key() or count != manifest.windows:
-        raise IndexCorruptError(f"Chroma store in {current.resolve()} does not match its "
-                                "manifest")
-    sentences = _saved_sentences(current.resolve(), article) or segment(article)
-    vectors = sentence_vectors.load(current.resolve(), len(sentences))
-    if vectors is None:
-        raise IndexCorruptError(f"sentence vectors in {current.resolve()} are missing or do "
-                                "not match the sentences")
+        raise IndexCorruptError(f"{store} does not match its manifest (another program's "
+                                "store, or an unfinished one)")
+    with reading(build / SENTENCES_FILE, root):
+        sentences = _saved_sentences(build, article)
+    with reading(build / sentence_vectors.VECTORS_FILE, root):
+        vectors = sentence_vectors.load(build, len(sentences))
     return Index(article, sentences, windows(article, sentences, settings.window_size),
-                 vectorstore, manifest, current.resolve(), vectors)
+                 vectorstore, manifest, build, vectors)
 
 
-def _saved_sentences(build: Path, article: Article) -> list[Segment] | None:
-    """The sentences saved with the build (segmenting a long article takes seconds per MB);
-    None, so they are segmented again, if the file is missing or does not fit the text."""
-    try:
-        spans = json.loads((build / "sentences.json").read_text("utf-8"))
-        out = []
-        for i, (start, end, paragraph) in enumerate(spans):
-            block = article.blocks[paragraph]
-            if not block.start <= start < end <= block.end:
-                return None
-            out.append(Segment(i, start, end, article.text[start:end], paragraph,
-                               block.section, block.kind))
-        return out
-    except (OSError, ValueError, TypeError, IndexError):
-        return None
+def _saved_sentences(build: Path, article: Article) -> list[Segment]:
+    """The sentences saved with the build (segmenting a long article takes seconds per
+    MB); raises if the file is missing or does not fit the text."""
+    spans = json.loads(read_regular(build / SENTENCES_FILE, MAX_SENTENCES_BYTES))
+    out = []
+    for i, (start, end, paragraph) in enumerate(spans):
+        block = article.blocks[paragraph]
+        if not block.start <= start < end <= block.end:
+            raise ValueError(f"sentence {i} does not fit the article")
+        out.append(Segment(i, start, end, article.text[start:end], paragraph,
+                           block.section, block.kind))
+    if not out:
+        raise ValueError("no sentences")
+    return out
 
 
 def build_index(settings: Settings, article: Article, embeddings: Embeddings,
@@ -173,8 +174,9 @@ def build_index(settings: Settings, article: Article, embeddings: Embeddings,
     waited for the lock is opened instead of being built again.
     """
     root = article_dir(settings, article)
-    root.mkdir(parents=True, exist_ok=True)
-    with _build_lock(root):
+    with writing(root):
+        root.mkdir(parents=True, exist_ok=True)
+    with writing(root), _build_lock(root):
         if not force:
             try:
                 return open_index(settings, article, embeddings)
@@ -208,9 +210,11 @@ def build_index(settings: Settings, article: Article, embeddings: Embeddings,
         manifest = Manifest(**{**asdict(wanted), "sentences": len(sentences),
                                "windows": len(units), "built_at": time.time(),
                                "build_seconds": round(time.perf_counter() - started, 3)})
-        _write_json_atomic(build / "sentences.json",
+        _write_json_atomic(build / SENTENCES_FILE,
                            [[x.start, x.end, x.paragraph] for x in sentences])
-        _write_json_atomic(build / "manifest.json", asdict(manifest))  # last: build complete
+        pause_point("build:written")
+        _write_json_atomic(build / MANIFEST_FILE, asdict(manifest))  # last: build complete
+        pause_point("build:manifest")
         _swap_current(root, build, backend)
         log.info("index ready at %s (%.1f s)", build, manifest.build_seconds)
         return Index(article, sentences, units, vectorstore, manifest, build, vectors)
@@ -227,6 +231,15 @@ def ensure_index(settings: Settings, article: Article, embeddings: Embeddings,
                 raise IndexMissingError(f"{exc}; {BUILD_HINT}") from None
             log.warning("building the index: %s", exc)
     return build_index(settings, article, embeddings, force=force)
+
+
+def pause_point(name: str) -> None:
+    """Test hook: with ATA_TEST_PAUSE_AT=`name`, say so on stderr and wait to be killed,
+    so a test kills a build at a known point instead of after a random sleep."""
+    if os.environ.get("ATA_TEST_PAUSE_AT") == name:
+        print(f"paused at {name}", file=sys.stderr, flush=True)
+        while True:
+            time.sleep(60)
 
 
 def window_metadata(w: Window) -> dict[str, str | int]:

@@ -20,6 +20,7 @@ from langchain_core.embeddings import Embeddings
 
 from index.segment import Segment, context_text
 from source.article import Article
+from source.files import open_data_file
 
 VECTORS_FILE = "vectors.npz"
 MAX_VOCABULARY = 20_000  # most frequent words kept; a 5 MB text has far more rare ones
@@ -56,21 +57,26 @@ def embed_sentences(article: Article, sentences: list[Segment], embeddings: Embe
 
 
 def save(vectors: SentenceVectors, build: Path) -> None:
+    """Plain arrays only (the words as fixed-width text, not pickled objects), so loading
+    never runs code from the data folder."""
     tmp = build / f"{VECTORS_FILE}.tmp.npz"
-    np.savez(tmp, plain=vectors.plain, context=vectors.context,
-             words=np.asarray(vectors.words, dtype=object), word_vectors=vectors.word_vectors)
+    words = np.asarray(vectors.words, dtype=np.str_).reshape(len(vectors.words))
+    np.savez(tmp, plain=vectors.plain, context=vectors.context, words=words,
+             word_vectors=vectors.word_vectors)
     tmp.replace(build / VECTORS_FILE)
 
 
-def load(build: Path, sentences: int) -> SentenceVectors | None:
-    """The saved vectors, or None when missing or not matching the sentences."""
-    try:
-        with np.load(build / VECTORS_FILE, allow_pickle=True) as data:
-            vectors = SentenceVectors(data["plain"], data["context"],
-                                      tuple(str(w) for w in data["words"]),
-                                      data["word_vectors"])
-    except (OSError, ValueError, KeyError):
-        return None
-    if len(vectors.plain) != sentences or len(vectors.context) != sentences:
-        return None
+def load(build: Path, sentences: int) -> SentenceVectors:
+    """The saved vectors, checked against the sentences. Loaded without pickle: a file
+    that needs it (or is cut short, or does not match) raises, and the caller
+    (`index.damage.reading`) calls the index damaged."""
+    with open_data_file(build / VECTORS_FILE) as fh, np.load(fh, allow_pickle=False) as data:
+        vectors = SentenceVectors(data["plain"], data["context"],
+                                  tuple(str(w) for w in data["words"]), data["word_vectors"])
+    dims = {m.shape[1] for m in (vectors.plain, vectors.context, vectors.word_vectors)
+            if m.ndim == 2}
+    if (len(vectors.plain) != sentences or len(vectors.context) != sentences
+            or len(vectors.word_vectors) != len(vectors.words) or len(dims) != 1
+            or any(m.ndim != 2 for m in (vectors.plain, vectors.context, vectors.word_vectors))):
+        raise ValueError(f"the vectors do not match the {sentences} sentences")
     return vectors

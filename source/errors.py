@@ -11,7 +11,8 @@ other layer raises these and nothing else reaches a user.
     ├── StoreError           the index in the data folder
     │   ├── IndexMissingError      none, or stale for the article and settings
     │   ├── IndexCorruptError      damaged (rebuilt when building is allowed)
-    │   ├── IndexUnreadableError   permissions or the disk (never rebuilt over)
+    │   ├── IndexUnreadableError   permissions, the disk, a read-only data folder (never
+    │   │                          rebuilt over; index.damage sorts which is which)
     │   └── StoreUnavailableError  the Chroma server cannot be reached
     └── AnswererError        the answer model failed while answering
 
@@ -63,7 +64,8 @@ class IndexCorruptError(StoreError):
 
 
 class IndexUnreadableError(StoreError):
-    """The index cannot be read for a reason a rebuild would not fix (permissions, disk)."""
+    """The index cannot be read or written for a reason a rebuild would not fix
+    (permissions, the disk, a read-only data folder)."""
 
 
 class StoreUnavailableError(StoreError):

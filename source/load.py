@@ -8,6 +8,7 @@ from pathlib import Path
 
 from source.article import Article, RawBlock, assemble
 from source.errors import ArticleError
+from source.files import read_user_file
 from source.markdown import read_markdown
 from source.scraped import read_scraped
 
@@ -25,24 +26,18 @@ READERS: dict[str, Reader] = {
 
 def load_article(path: str | Path = BUNDLED_ARTICLE) -> Article:
     """Read, clean and assemble an article; any problem is an `ArticleError` with one line."""
+    return read_article(path)[0]
+
+
+def read_article(path: str | Path) -> tuple[Article, bytes]:
+    """The article and the exact bytes it was made from (what a copy must hold)."""
     path = Path(path)
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise ArticleError(f"{path}: unsupported article type {path.suffix or '(none)'!r}; "
                            f"use one of {', '.join(sorted(READERS))}")
-    try:
-        size = path.stat().st_size
-        if size > MAX_ARTICLE_BYTES:
-            raise ArticleError(
-                f"{path}: {size:,} bytes is over the {MAX_ARTICLE_BYTES:,}-byte limit")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ArticleError(f"{path}: no such article file") from None
-    except IsADirectoryError:
-        raise ArticleError(f"{path}: is a directory, not an article file") from None
-    except OSError as exc:
-        raise ArticleError(f"{path}: cannot read: {exc.strerror}") from None
-    return parse_article(data, article_id=slug(path), reader=reader, origin=str(path))
+    data = read_user_file(path, MAX_ARTICLE_BYTES, "article file", ArticleError, ArticleError)
+    return parse_article(data, article_id=slug(path), reader=reader, origin=str(path)), data
 
 
 def parse_article(data: bytes, article_id: str, reader: Reader = read_scraped,

@@ -64,5 +64,5 @@ def test_reopening_uses_saved_sentences_and_survives_a_damaged_file(tmp_path, ar
     saved = built.path / "sentences.json"
     assert saved.exists()
     assert ensure_index(settings, article, fake).sentences == built.sentences
-    saved.write_text("[[0, 999999, 0]]")  # damaged: ignored, sentences made again
+    saved.write_text("[[0, 999999, 0]]")  # damaged: the index is rebuilt
     assert ensure_index(settings, article, fake).sentences == built.sentences

@@ -88,7 +88,7 @@ def test_foreign_chroma_store_is_detected_and_rebuilt(settings, article, fake_em
                     "path=sys.argv[1]).create_collection('something-else')",
                     str(first.path / "chroma")], check=True)
     SharedSystemClient.clear_system_cache()  # this process had the old files open
-    with pytest.raises(IndexCorruptError, match="Chroma store"):
+    with pytest.raises(IndexCorruptError, match="chroma.sqlite3 is damaged"):
         open_index(settings, article, fake_embeddings)
     second = ensure_index(settings, article, fake_embeddings)
     assert second.path != first.path and second.vectorstore._collection.count() > 0
@@ -120,6 +120,12 @@ def test_an_os_error_opening_the_store_is_reported_not_rebuilt(settings, article
     built = build_index(settings, article, fake_embeddings, progress=False)
 
     class Unreadable:
+        def describe(self, build):
+            return str(build / "chroma")
+
+        def check(self, build):
+            pass
+
         def open(self, *args, **kwargs):
             raise PermissionError(13, "Permission denied")
 

@@ -2,12 +2,10 @@
 
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
@@ -16,42 +14,43 @@ from index.store import current_manifest
 from source import load_article
 
 BUILD_SCRIPT = textwrap.dedent("""
-    import sys, time
+    import sys
     from langchain_core.embeddings import DeterministicFakeEmbedding
     from assistant.settings import load_settings
     from index.store import build_index
     from source import load_article
 
-    class SlowFakeEmbedding(DeterministicFakeEmbedding):
-        '''Honest fake: hash-seeded vectors, slowed down so a kill lands mid-build.'''
-        def embed_documents(self, texts):
-            time.sleep(0.05)
-            return super().embed_documents(texts)
-
     settings = load_settings(data_dir=sys.argv[1])
-    build_index(settings, load_article(), SlowFakeEmbedding(size=16), progress=False)
+    build_index(settings, load_article(), DeterministicFakeEmbedding(size=16), progress=False)
     print("built", flush=True)
 """)
 
 
 def test_killed_builds_never_replace_the_good_index(tmp_path):
+    """Each build is killed (SIGKILL) at a known point, once its vectors are written and
+    once its manifest is too, just before the swap (index.store.pause_point): never by a
+    random sleep that may land before the build starts or after it ends."""
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     cmd = [sys.executable, "-c", BUILD_SCRIPT, str(tmp_path)]
     subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=120)
     settings, article = load_settings(data_dir=tmp_path), load_article()
     good = current_manifest(settings, article)
     assert good is not None
-    rng = random.Random(7)
-    for _ in range(4):
-        child = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.5, 3.0))
-        child.send_signal(signal.SIGKILL)
+    for point in ("build:written", "build:manifest"):
+        child = subprocess.Popen(cmd, env={**env, "ATA_TEST_PAUSE_AT": point},
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for line in child.stderr:
+            if line.strip() == f"paused at {point}":
+                child.send_signal(signal.SIGKILL)
+                break
         child.wait(timeout=30)
-        now = current_manifest(settings, article)
-        assert now is not None and now.windows == good.windows  # a whole index, always
+        assert child.returncode == -signal.SIGKILL, f"the build never reached {point}"
+        assert current_manifest(settings, article) == good  # the same whole index
+    root = tmp_path / "indexes" / article.article_id
+    assert len(list(root.glob("build-*"))) == 3  # the good one and two killed halves
     finished = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0 and "built" in finished.stdout
-    root = tmp_path / "indexes" / article.article_id
+    assert current_manifest(settings, article) != good
     assert len(list(root.glob("build-*"))) <= 2  # leftovers of killed builds were removed
 
 
