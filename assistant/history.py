@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -17,6 +18,20 @@ MAX_TURNS = 50  # older turns are dropped: a follow-up refers to what was just s
 MAX_JSON_BYTES = 1_000_000  # a --history file, a --batch line, the web API's history_json
 MAX_MESSAGE_CHARS = 20_000  # one earlier message
 
+# Terminal control sequences (colours, cursor moves, titles): dropped whole, not just
+# their ESC byte, so "\x1b[31mWho?" is "Who?", not "[31mWho?".
+_TERMINAL_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|"
+                               r"\x1b[@-Z\\-_]")
+
+
+def clean_text(text: str) -> str:
+    """User text as the stages may read it: terminal sequences, control and format
+    characters, lone surrogates (JSON may escape them: "\\ud800") and
+    unassigned code points dropped, newlines and tabs kept, NFC. The one cleaning of a
+    question and of every history message."""
+    text = _TERMINAL_CONTROL.sub("", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+    return unicodedata.normalize("NFC", text)
 
 
 def load_json(text: str | bytes, origin: str) -> object:
@@ -52,7 +67,7 @@ def parse_history(data: object, origin: str = "history") -> list[Message]:
         if len(content) > MAX_MESSAGE_CHARS:
             raise TooLargeError(f"{origin}: message {i} is {len(content):,} characters; the "
                                 f"limit is {MAX_MESSAGE_CHARS:,}")
-        out.append(Message(role=role, content=content))
+        out.append(Message(role=role, content=clean_text(content)))
     return out[-MAX_TURNS:]
 
 

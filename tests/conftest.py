@@ -30,6 +30,14 @@ def article() -> Article:
 
 
 @pytest.fixture(scope="session")
+def fake_assistant():
+    """Every answering stage over a small fake index (`tests.fakes.fake_assistant`)."""
+    from tests.fakes import fake_assistant
+
+    return fake_assistant()
+
+
+@pytest.fixture(scope="session")
 def shared_data_dir(tmp_path_factory: pytest.TempPathFactory):
     """One index for all tests that only read it, built once per session."""
     return tmp_path_factory.mktemp("ata-data")

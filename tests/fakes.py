@@ -4,7 +4,9 @@ cosine means word overlap) and a tiny in-memory index over any Markdown text."""
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +25,7 @@ class BagOfWordsEmbeddings:
     normalised sum of its stems. Deterministic, and a paraphrase with new words is a miss."""
 
     def _vector(self, text: str) -> list[float]:
+        text.encode("utf-8")  # as a real tokenizer: a lone surrogate is an error
         v = np.zeros(DIM)
         for stem in tokenize(text):
             if stem not in STOP:
@@ -45,6 +48,8 @@ class FakeIndex:
     article: Article
     sentences: list[Segment]
     vectors: SentenceVectors
+    vectorstore: Any = field(  # only its embedding model is read
+        default_factory=lambda: SimpleNamespace(embeddings=BagOfWordsEmbeddings()))
 
 
 def fake_index(markdown: str, article_id: str = "doc") -> FakeIndex:
@@ -87,3 +92,35 @@ class KeywordReaderFake:
         if self.affirms is not None:
             columns.append([hit(self.affirms, p) for p in passages])
         return np.asarray(columns, dtype=np.float32).T.reshape(len(passages), len(columns))
+
+
+BEES = """# Keeping Bees in a City Garden
+
+Urban beekeeping is growing fast. Is it safe for the neighbours?
+
+## Why Hives Fail
+
+Most new hives fail in their first winter. There are three reasons for this.
+First, the colony is too small to keep warm. Secondly, varroa mites weaken the bees.
+Third, beginners open the hive too often in the cold.
+
+## Honey
+
+Each hive gives about twelve kilograms of honey a year. The honey is sold at local
+markets.
+"""
+
+
+def fake_assistant(markdown: str = BEES, answerer: Any = None, **settings: Any):  # noqa: ANN201
+    """A real `Assistant` (every stage, the support check, citations) over a fake index
+    with the bag-of-words embedding: no model, no Chroma, milliseconds per question.
+    `answerer` defaults to the extractive one; `settings` override the defaults."""
+    from assistant.answerability import Policy
+    from assistant.answerers.extractive import ExtractiveAnswerer
+    from assistant.chain import Assistant
+    from assistant.settings import load_settings
+    from assistant.support import CoverageJudge
+
+    return Assistant(load_settings(**settings), index=[fake_index(markdown, "bees")],
+                     answerer=answerer or ExtractiveAnswerer(), judge=CoverageJudge(),
+                     policy=Policy()).warm_up()

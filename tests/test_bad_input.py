@@ -129,3 +129,35 @@ def test_size_limit_errors_are_their_own_kind():
         with pytest.raises(InputError) as caught:
             bad()
         assert not isinstance(caught.value, TooLargeError)
+
+
+def test_lone_surrogates_in_history_are_cleaned_like_the_question():
+    """A JSON history may carry "\\ud800" (valid JSON, not Unicode text): the tokenizer
+    crashed on it (CLI traceback, API 500). History is now cleaned as the question is."""
+    from assistant.history import load_json
+
+    data = load_json('[{"role": "user", "content": "Why \\ud800did\\u200b it \\u001b[31mfail?"}]',
+                     "history")
+    (message,) = parse_history(data)
+    assert message["content"] == "Why did it fail?"
+    message["content"].encode("utf-8")  # strict: what a tokenizer needs
+
+
+def test_lone_surrogates_in_history_reach_no_tokenizer(fake_assistant):
+    """End to end through the stages (the fake embedding encodes strictly, as tokenizers
+    do): a follow-up whose history holds a lone surrogate is answered."""
+    history = parse_history([{"role": "user", "content": "How many hives fail \ud800?"}])
+    answer = fake_assistant.ask("Why?", history)
+    assert answer.answer
+
+
+@pytest.mark.parametrize("where", ["content", "role"])
+def test_a_json_integer_over_the_digit_limit_is_an_input_error(where):
+    """Python refuses to convert integers over 4,300 digits (ValueError): that was an API
+    500 and a CLI traceback. It is one input error naming the number's size."""
+    from assistant.history import InputError, load_json
+
+    text = ('[{"role": "user", "content": %s}]' if where == "content"
+            else '[{"role": %s, "content": "x"}]') % ("9" * 5000)
+    with pytest.raises(InputError, match="history: a number with 5,000 digits"):
+        load_json(text, "history")
