@@ -17,6 +17,7 @@ MAX_TURNS = 50  # older turns are dropped: a follow-up refers to what was just s
 # Size limits, checked before any parsing or model work (README: Limits and guarantees).
 MAX_JSON_BYTES = 1_000_000  # a --history file, a --batch line, the web API's history_json
 MAX_MESSAGE_CHARS = 20_000  # one earlier message
+MAX_INT_DIGITS = 4_300  # Python's own limit on converting digits to an int
 
 # Terminal control sequences (colours, cursor moves, titles): dropped whole, not just
 # their ESC byte, so "\x1b[31mWho?" is "Who?", not "[31mWho?".
@@ -42,13 +43,28 @@ def load_json(text: str | bytes, origin: str) -> object:
         raise TooLargeError(f"{origin}: {size:,} bytes is over the {MAX_JSON_BYTES:,}-byte "
                             "limit")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_int)
+    except _TooManyDigits as exc:
+        raise InputError(f"{origin}: a number with {exc.args[0]:,} digits; at most "
+                         f"{MAX_INT_DIGITS:,} are taken") from None
     except RecursionError:
         raise InputError(f"{origin}: JSON nested too deeply") from None
     except UnicodeDecodeError:
         raise InputError(f"{origin}: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{origin}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+
+
+class _TooManyDigits(Exception):  # noqa: N818 - raised inside json.loads, caught above
+    pass
+
+
+def _int(digits: str) -> int:
+    """A JSON integer; more digits than Python converts (its ValueError would escape as a
+    crash) is refused by `load_json`."""
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise _TooManyDigits(len(digits.lstrip("-")))
+    return int(digits)
 
 
 def parse_history(data: object, origin: str = "history") -> list[Message]:

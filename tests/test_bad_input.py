@@ -161,3 +161,14 @@ def test_a_json_integer_over_the_digit_limit_is_an_input_error(where):
             else '[{"role": %s, "content": "x"}]') % ("9" * 5000)
     with pytest.raises(InputError, match="history: a number with 5,000 digits"):
         load_json(text, "history")
+
+
+@pytest.mark.slow
+def test_a_history_with_a_lone_surrogate_is_answered_with_the_real_tokenizer(assistant):
+    from assistant.history import load_json
+
+    history = parse_history(load_json(
+        '[{"role": "user", "content": "Will Putin break his alliance with China\\ud800?"}]',
+        "history"))
+    answer = assistant.ask("Why not?", history)
+    assert answer.citations and not answer.refused
