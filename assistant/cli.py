@@ -119,25 +119,50 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
 def batch(assistant, path: str, out: TextIO) -> int:  # noqa: ANN001 - Assistant
     """Answer JSONL questions in order; a bad line gets an error object, the rest go on.
 
-    Exit status is 2 when any line failed, so scripts notice; every line still
-    gets exactly one output line, in order.
+    Every input line gets exactly one output line, in order: an answer, or
+    `{"line": n, "error": …}` for a line that is not a question (blank ones included),
+    whose model failed, or that hit a bug (its traceback is logged with -v). Exit status
+    is 2 when any line failed, so scripts notice.
     """
     stream = sys.stdin.buffer if path == "-" else _open(path)
     failed = 0
     with stream:
         for number, raw in enumerate(_lines(stream), 1):
-            if not raw.strip():
-                continue
-            try:
-                item = load_json(raw, f"line {number}")
-                if not isinstance(item, dict) or "question" not in item:
-                    raise InputError('each line must be an object with "question"')
-                history = parse_history(item.get("history", []), f"line {number} history")
-                result = assistant.ask(item["question"], history).to_json()
-            except InputError as exc:
-                result, failed = {"line": number, "error": str(exc)}, failed + 1
-            print(json.dumps(result, ensure_ascii=False), file=out, flush=True)
+            result = _batch_line(assistant, number, raw)
+            failed += "error" in result
+            print(_json_line(result), file=out, flush=True)
     return 2 if failed else 0
+
+
+def _batch_line(assistant, number: int, raw: bytes) -> dict:  # noqa: ANN001 - Assistant
+    """One line's answer as JSON, or its error object; nothing a line holds escapes."""
+    try:
+        if not raw.strip():
+            raise InputError("empty line; each line must be an object with \"question\"")
+        item = load_json(raw, f"line {number}")
+        if not isinstance(item, dict) or "question" not in item:
+            raise InputError('each line must be an object with "question"')
+        history = parse_history(item.get("history", []), f"line {number} history")
+        return assistant.ask(item["question"], history).to_json()
+    except AppError as exc:
+        message = str(exc)
+    except Exception as exc:  # a bug: this line's error, never the batch's end
+        log.info("batch line %d failed", number, exc_info=True)
+        message = f"internal error ({type(exc).__name__}); run with -v for the traceback"
+    prefix = f"line {number}"
+    return {"line": number, "error": message if message.startswith(prefix)
+            else f"{prefix}: {message}"}
+
+
+def _json_line(result: dict) -> str:
+    """One JSON line; text that is not valid Unicode (a lone surrogate) is escaped, so
+    printing it cannot fail."""
+    line = json.dumps(result, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(result)
+    return line
 
 
 def _lines(stream: BinaryIO) -> Iterator[bytes]:
