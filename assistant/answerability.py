@@ -43,7 +43,8 @@ class Verdict:
 
 
 def load_policy(path: Path = CALIBRATION_FILE, min_score: float | None = None) -> Policy:
-    """The calibrated policy; `min_score` (the --min-support flag) overrides it, 0 included."""
+    """The calibrated policy; `min_score` (--min-score, ATA_MIN_SCORE) overrides it, 0
+    included."""
     try:
         data = json.loads(path.read_text("utf-8"))
         policy = Policy(float(data["min_score"]), float(data["max_foreign"]),

@@ -85,7 +85,7 @@ class Assistant:
             if self._judge is None:
                 self._judge = make_judge(self.settings.judge)
             if self._policy is None:
-                self._policy = load_policy(min_score=self.settings.min_support)
+                self._policy = load_policy(min_score=self.settings.min_score)
             if self._reader is None and self.settings.reader != "rules":
                 self._reader = OnnxReader().warm_up()
             self._ready = True
@@ -126,8 +126,9 @@ class Assistant:
         return self._answerer
 
     @property
-    def min_support(self) -> float:
-        """The score under which the assistant refuses (calibrated, or --min-support)."""
+    def min_score(self) -> float:
+        """The evidence score under which the assistant refuses (calibrated, or
+        --min-score); not `Policy.min_support`, the support judge's threshold."""
         self.warm_up()
         assert self._policy is not None
         return self._policy.min_score
@@ -244,7 +245,8 @@ class Assistant:
                        None, timings, started)
 
     def finish(self, drafted: Drafted, min_support: float | None = None) -> Result:
-        """Check, cite and time a draft; `min_support` overrides the support threshold."""
+        """Check, cite and time a draft; `min_support` overrides the support judge's
+        threshold (`Policy.min_support`)."""
         t = time.perf_counter()
         assert self._answerer is not None and self._judge is not None
         assert self._policy is not None and drafted.draft is not None

@@ -15,9 +15,9 @@ from collections.abc import Iterator, Sequence
 from typing import BinaryIO, TextIO
 
 from assistant.history import MAX_JSON_BYTES, load_json, parse_history, read_history_file
-from assistant.settings import Settings, load_settings
+from assistant.settings import RENAMED, Settings, load_settings
 from assistant.types import Answer, Message
-from source.errors import AppError, InputError, run_cli
+from source.errors import AppError, ConfigError, InputError, run_cli
 
 log = logging.getLogger("assistant")
 
@@ -27,8 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     Settings.add_flags(common, "article", "data_dir", "chroma_url", "embedding_model",
                        "answerer", "llm_base_url", "llm_model")
-    common.add_argument("--min-support", type=float, help="refusal threshold on evidence scores "
-                        "(default: the calibrated one; 0 never refuses on score)")
+    common.add_argument("--min-score", type=float, help="refusal threshold on evidence scores "
+                        "(default: the calibrated one; 0 never refuses on score; env "
+                        "ATA_MIN_SCORE)")
+    common.add_argument("--min-support", dest="renamed",
+                        help=argparse.SUPPRESS)  # the old name of --min-score: an error
     common.add_argument("--no-build", dest="auto_build", action="store_const", const=False,
                         help="fail instead of building a missing or stale index")
     common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -58,11 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(message)s", stream=sys.stderr)
 
     def body() -> int:
+        if args.renamed is not None:
+            raise ConfigError(RENAMED)
         settings = load_settings(
             article=args.article, data_dir=args.data_dir, chroma_url=args.chroma_url,
             embedding_model=args.embedding_model,
             answerer=args.answerer, llm_base_url=args.llm_base_url,
-            llm_model=args.llm_model, min_support=args.min_support, auto_build=args.auto_build)
+            llm_model=args.llm_model, min_score=args.min_score, auto_build=args.auto_build)
         if args.command == "serve":
             return serve(settings, args)
         return chat(settings) if args.command == "chat" else ask(settings, args)

@@ -4,6 +4,7 @@ web app, the chat API and the eval all read this one object, so they cannot drif
 
 from __future__ import annotations
 
+import os
 from typing import Any, Literal
 
 from pydantic import Field
@@ -12,6 +13,9 @@ from assistant.answerers.settings import EndpointSettings
 from assistant.evidence import RULES
 from index.settings import IndexSettings
 from source.errors import ConfigError
+
+RENAMED = ("ATA_MIN_SUPPORT and --min-support are now ATA_MIN_SCORE and --min-score (the "
+           "evidence score under which the assistant refuses); rename the setting")
 
 
 class Settings(IndexSettings, EndpointSettings):
@@ -24,9 +28,11 @@ class Settings(IndexSettings, EndpointSettings):
                                                     "an answerer raw)")
     judge: str = Field("coverage", description="support judge for answer sentences: "
                                                "'coverage' or an NLI model dir")
-    min_support: float | None = Field(None, description="evidence score under which the "
-                                      "article is taken not to answer; default: the value "
-                                      "`python -m eval calibrate` fitted")
+    min_score: float | None = Field(None, description="evidence score under which the "
+                                    "article is taken not to answer (0: never refuse on "
+                                    "score); default: the value `python -m eval calibrate` "
+                                    "fitted. Not the support judge's threshold, which only "
+                                    "calibration sets (calibration.json's min_support)")
     max_question_chars: int = Field(2000, ge=10, description="longest question accepted")
     reader: Literal["both", "gate", "model", "rules"] = Field(
         "rules", description="who judges the evidence: 'both' (the learned reader ranks and "
@@ -43,6 +49,8 @@ class Settings(IndexSettings, EndpointSettings):
 
     def check(self) -> None:
         super().check()
+        if "ATA_MIN_SUPPORT" in os.environ:
+            raise ConfigError(RENAMED)
         unknown = set(self.rule_families) - RULES
         if unknown:
             raise ConfigError(f"unknown rule family {sorted(unknown)[0]!r} in --rules / "

@@ -115,12 +115,11 @@ def fake_assistant(markdown: str = BEES, answerer: Any = None, **settings: Any):
     """A real `Assistant` (every stage, the support check, citations) over a fake index
     with the bag-of-words embedding: no model, no Chroma, milliseconds per question.
     `answerer` defaults to the extractive one; `settings` override the defaults."""
-    from assistant.answerability import Policy
     from assistant.answerers.extractive import ExtractiveAnswerer
     from assistant.chain import Assistant
     from assistant.settings import load_settings
     from assistant.support import CoverageJudge
 
     return Assistant(load_settings(**settings), index=[fake_index(markdown, "bees")],
-                     answerer=answerer or ExtractiveAnswerer(), judge=CoverageJudge(),
-                     policy=Policy()).warm_up()
+                     answerer=answerer or ExtractiveAnswerer(), judge=CoverageJudge()
+                     ).warm_up()
