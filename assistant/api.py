@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 class ServeSettings(LayerSettings):
     """The chat API's own options (`python -m assistant serve`); flag > env > default."""
 
-    host: str = Field("127.0.0.1", description="interface to serve on")
+    host: str = Field("127.0.0.1", min_length=1, description="interface to serve on (empty "
+                                                              "would mean every one)")
     port: int = Field(8000, ge=0, le=65535, description="port (0: any free one)")
     api_key: SecretStr | None = Field(None, description="bearer token every request must "
                                                          "carry; prefer the env var")
