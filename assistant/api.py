@@ -23,6 +23,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import Field, SecretStr
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
 
 from assistant import openai_wire as wire
 from assistant.chain import Assistant, Result
@@ -30,7 +32,7 @@ from assistant.history import MAX_JSON_BYTES, load_json
 from assistant.streaming import as_shown
 from assistant.workers import QueueFull, WorkQueue, in_threads
 from index.settings import LayerSettings
-from source.errors import AppError, ConfigError, InputError
+from source.errors import AnswererError, AppError, ConfigError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +144,9 @@ def build_api(assistant: Assistant, *, api_key: str | None = None, concurrency: 
             return await complete(request)
         except wire.ApiError:
             raise
+        except ClientDisconnect:  # gone before its body was whole: nobody to answer
+            log.info("a client left before sending its whole request")
+            return Response(status_code=400)
         except Exception:  # a bug: a 500 for the client (on a connection that stays
             log.exception("a chat completion failed")  # usable), the traceback in the log
             raise _bug() from None
@@ -202,8 +207,15 @@ def _too_large(size: str) -> wire.ApiError:
 
 
 def _failed(exc: AppError) -> wire.ApiError:
-    """An answer that failed after the request was accepted (the answer model is down)."""
-    return wire.ApiError(500, str(exc), kind="server_error")
+    """An answer that failed after the request was accepted (the answer model is down).
+    The log gets the whole message; the client only how the model failed, never where it
+    runs or the advice meant for the person running the server."""
+    log.warning("an answer failed: %s", exc)
+    if isinstance(exc, AnswererError):
+        return wire.ApiError(500, f"the answer model {exc.reason}; retry later",
+                             kind="server_error")
+    return wire.ApiError(500, "the assistant cannot answer now; its log says why",
+                         kind="server_error")
 
 
 def _bug() -> wire.ApiError:

@@ -8,6 +8,7 @@ cause is one `error: …` line on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import sys
@@ -86,7 +87,7 @@ def ask(settings: Settings, args: argparse.Namespace) -> int:
     if args.batch:
         return batch(assistant, args.batch, sys.stdout)
     history = read_history_file(args.history) if args.history else []
-    question = assistant.check_question(args.question)  # before any model loads
+    question = assistant.check_question(_decoded(args.question))  # before any model loads
     if args.json:
         print(json.dumps(assistant.ask(question, history).to_json(), ensure_ascii=False))
     else:
@@ -170,6 +171,16 @@ def _json_line(result: dict) -> str:
     return line
 
 
+def _decoded(text: str, what: str = "the question") -> str:
+    """Text from argv or a terminal: bytes that were not UTF-8 arrive as lone surrogates
+    (Python's surrogateescape) and are refused, not dropped and answered without them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"{what} is not valid UTF-8 text") from None
+    return text
+
+
 def _lines(stream: BinaryIO) -> Iterator[bytes]:
     """Lines as bytes, each read at most MAX_JSON_BYTES + 1 at a time: a huge line is cut
     (and reported as over the limit), never held whole, and the next line still runs."""
@@ -224,6 +235,8 @@ def chat(settings: Settings) -> int:
     print(f"Ask about: {assistant.article.title}\n(empty line or Ctrl-D to quit)",
           file=sys.stderr)
     history: list[Message] = []
+    if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8: refused below
+        sys.stdin.reconfigure(errors="surrogateescape")
     while True:
         try:
             question = input("you> ")
@@ -233,7 +246,7 @@ def chat(settings: Settings) -> int:
         if not question.strip():
             return 0
         try:
-            answer = print_streamed(assistant, question, history)
+            answer = print_streamed(assistant, _decoded(question), history)
         except AppError as exc:  # a bad question or a failing model: say so, keep chatting
             print(f"error: {exc}", file=sys.stderr)
             continue

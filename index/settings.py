@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from source.errors import ConfigError
@@ -22,6 +22,20 @@ class LayerSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ATA_", frozen=True, extra="forbid",
                                       allow_inf_nan=False)
+
+    @field_validator("*")
+    @classmethod
+    def _unicode(cls, value: Any) -> Any:
+        """Text that is not Unicode (undecodable bytes in an env var or flag arrive as lone
+        surrogates) would fail far from here, where it is sent or compared; paths may
+        hold any bytes."""
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(text, str):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("not valid UTF-8 text") from None
+        return value
 
     @classmethod
     def load(cls, **overrides: Any) -> Self:

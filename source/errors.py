@@ -71,7 +71,13 @@ class StoreUnavailableError(StoreError):
 
 
 class AnswererError(AppError):
-    """The answer model failed (endpoint down, timed out, refused the request)."""
+    """The answer model failed (endpoint down, timed out, refused the request). The message
+    says where and what to do; `reason` only how it failed ("timed out"), which is all a
+    remote client of the chat API is told."""
+
+    def __init__(self, message: str, reason: str = "failed") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def run_cli(body: Callable[[], int], interrupted: str = "interrupted") -> int:

@@ -15,6 +15,7 @@ from index.segment import Segment, context_text, segment
 from index.vectors import SentenceVectors, vocabulary
 from source import parse_article
 from source.article import Article
+from source.errors import AnswererError
 from source.markdown import read_markdown
 
 DIM = 512
@@ -92,6 +93,31 @@ class KeywordReaderFake:
         if self.affirms is not None:
             columns.append([hit(self.affirms, p) for p in passages])
         return np.asarray(columns, dtype=np.float32).T.reshape(len(passages), len(columns))
+
+
+class FailingOn:
+    """The extractive answerer, except that a question naming `down` finds its model down
+    (AnswererError) and one naming `bug` hits a bug (RuntimeError)."""
+
+    name, verbatim = "failing-extractive", True
+
+    def __init__(self, down: str = "winter", bug: str = "varroa") -> None:
+        from assistant.answerers.extractive import ExtractiveAnswerer
+
+        self.inner, self.down, self.bug = ExtractiveAnswerer(), down, bug
+
+    def answer(self, question, plan):  # noqa: ANN001, ANN201
+        from assistant.types import Draft
+
+        return Draft("".join(self.stream(question, plan)), verbatim=True)
+
+    def stream(self, question, plan):  # noqa: ANN001, ANN201
+        if self.down in question:
+            raise AnswererError("the answer model (http://10.0.0.7/v1) failed: Request timed "
+                                "out.; or use --answerer extractive", reason="timed out")
+        if self.bug in question:
+            raise RuntimeError("a bug")
+        yield from self.inner.stream(question, plan)
 
 
 BEES = """# Keeping Bees in a City Garden

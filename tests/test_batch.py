@@ -5,32 +5,7 @@ import io
 import json
 
 from assistant.cli import batch
-from source.errors import AnswererError
-from tests.fakes import fake_assistant
-
-
-class FailingOn:
-    """The extractive answerer, except that a question naming `down` finds its model down
-    (AnswererError) and one naming `bug` hits a bug (RuntimeError)."""
-
-    name, verbatim = "failing-extractive", True
-
-    def __init__(self, down: str, bug: str) -> None:
-        from assistant.answerers.extractive import ExtractiveAnswerer
-
-        self.inner, self.down, self.bug = ExtractiveAnswerer(), down, bug
-
-    def answer(self, question, plan):  # noqa: ANN001, ANN201
-        from assistant.types import Draft
-
-        return Draft("".join(self.stream(question, plan)), verbatim=True)
-
-    def stream(self, question, plan):  # noqa: ANN001, ANN201
-        if self.down in question:
-            raise AnswererError("the answer model (http://10.0.0.7/v1) failed: timed out")
-        if self.bug in question:
-            raise RuntimeError("a bug")
-        yield from self.inner.stream(question, plan)
+from tests.fakes import FailingOn, fake_assistant
 
 
 def run_batch(lines: list[bytes], assistant, folder) -> tuple[int, list[dict]]:  # noqa: ANN001
