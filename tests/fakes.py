@@ -3,6 +3,7 @@ cosine means word overlap) and a tiny in-memory index over any Markdown text."""
 
 from __future__ import annotations
 
+import threading
 import zlib
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -118,6 +119,34 @@ class FailingOn:
         if self.bug in question:
             raise RuntimeError("a bug")
         yield from self.inner.stream(question, plan)
+
+
+class GatedAnswerer:
+    """The extractive answer, held at a gate before its first piece, so a test can keep a
+    request working without timing anything. Records each question it was asked and each
+    it wrote to the end (a stream closed early is asked, not finished)."""
+
+    name, verbatim = "gated-extractive", True
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.entered = threading.Semaphore(0)
+        self.asked: list[str] = []
+        self.finished: list[str] = []
+
+    def answer(self, question, plan):  # noqa: ANN001, ANN201
+        from assistant.types import Draft
+
+        return Draft("".join(self.stream(question, plan)), verbatim=True)
+
+    def stream(self, question, plan):  # noqa: ANN001, ANN201
+        from assistant.answerers.extractive import ExtractiveAnswerer
+
+        self.asked.append(question)
+        self.entered.release()
+        assert self.gate.wait(timeout=300), "the test never opened the gate"
+        yield from ExtractiveAnswerer().stream(question, plan)
+        self.finished.append(question)
 
 
 BEES = """# Keeping Bees in a City Garden
