@@ -38,7 +38,10 @@ def clean_text(text: str) -> str:
 def load_json(text: str | bytes, origin: str) -> object:
     """JSON from a user, with its size limited before parsing and nesting that would
     exhaust Python's recursion reported as an input error, not a crash."""
-    size = len(text.encode("utf-8") if isinstance(text, str) else text)
+    if not isinstance(text, str | bytes):
+        raise InputError(f"{origin}: must be JSON text, not {type(text).__name__}")
+    # a str may hold lone surrogates (a JSON client's "\ud800"); they are cleaned later
+    size = len(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
     if size > MAX_JSON_BYTES:
         raise TooLargeError(f"{origin}: {size:,} bytes is over the {MAX_JSON_BYTES:,}-byte "
                             "limit")

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from source.errors import ConfigError
@@ -23,24 +23,17 @@ class LayerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ATA_", frozen=True, extra="forbid",
                                       allow_inf_nan=False)
 
-    @field_validator("*")
-    @classmethod
-    def _unicode(cls, value: Any) -> Any:
-        """Text that is not Unicode (undecodable bytes in an env var or flag arrive as lone
-        surrogates) would fail far from here, where it is sent or compared; paths may
-        hold any bytes."""
-        text = value.get_secret_value() if isinstance(value, SecretStr) else value
-        if isinstance(text, str):
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ValueError("not valid UTF-8 text") from None
-        return value
-
     @classmethod
     def load(cls, **overrides: Any) -> Self:
         """From env vars, with non-None `overrides` (CLI flags) on top; a bad value is one
         `ConfigError` line naming its flag and env var."""
+        for name in cls.model_fields:  # pydantic cannot even read text that is not Unicode
+            env = f"ATA_{name.upper()}"
+            for value, where in ((overrides.get(name), f"flag --{name.replace('_', '-')} or "
+                                  "env"), (os.environ.get(env), "env")):
+                if value is not None and not _unicode(str(value)):
+                    raise ConfigError(f"bad setting {name} ({where} {env}): not valid UTF-8 "
+                                      "text (undecodable bytes, in a path too)")
         try:
             settings = cls(**{k: v for k, v in overrides.items() if v is not None})
         except ValidationError as exc:
@@ -118,6 +111,15 @@ class IndexSettings(LayerSettings):
         if _exists(self.data_dir) and not self.data_dir.is_dir():
             raise ConfigError(f"the data folder {self.data_dir} is a file, not a folder; "
                               "pass another with --data-dir or ATA_DATA_DIR")
+
+
+def _unicode(text: str) -> bool:
+    """False for text holding lone surrogates: bytes that were not UTF-8 in argv or env."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _exists(path: Path) -> bool:

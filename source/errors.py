@@ -84,8 +84,8 @@ def run_cli(body: Callable[[], int], interrupted: str = "interrupted") -> int:
     """Run a CLI's body; a user-facing error becomes one `error:` line and exit status 2."""
     try:
         return body()
-    except AppError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except AppError as exc:  # one line, whatever a path or a value in the message holds
+        print(f"error: {' '.join(str(exc).splitlines())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"error: {interrupted}", file=sys.stderr)

@@ -174,3 +174,16 @@ def test_a_history_with_a_lone_surrogate_is_answered_with_the_real_tokenizer(ass
         "history"))
     answer = assistant.ask("Why not?", history)
     assert answer.citations and not answer.refused
+
+
+def test_json_text_holding_lone_surrogates_or_not_text_at_all_is_an_input_error():
+    """Found by the fuzz suite: the web app's history_json may arrive as a str holding a
+    lone surrogate (UnicodeEncodeError while measuring it), or as a number (TypeError)."""
+    from assistant.history import InputError, load_json
+
+    assert load_json('[{"role": "user", "content": "why\ud800"}]', "history_json") == [
+        {"role": "user", "content": "why\ud800"}]  # parse_history cleans it
+    for bad, needle in (("\udc80", "not valid JSON"), (5, "must be JSON text, not int"),
+                        (None, "must be JSON text, not NoneType")):
+        with pytest.raises(InputError, match=needle):
+            load_json(bad, "history_json")

@@ -92,3 +92,11 @@ def test_the_shipped_calibration_file_is_read_as_written():
 
     data = json.loads(CALIBRATION_FILE.read_text("utf-8"))
     assert load_policy().min_score == data["min_score"]
+
+
+@pytest.mark.parametrize("env", ["ATA_ARTICLE", "ATA_ANSWERER", "ATA_LLM_API_KEY"])
+def test_a_setting_that_is_not_utf8_is_one_line_naming_it(monkeypatch, env):
+    """Found by the fuzz suite: undecodable bytes in an env var crashed pydantic itself."""
+    monkeypatch.setenv(env, "caf\udce9")  # the byte 0xE9 as os.environ holds it
+    with pytest.raises(ConfigError, match=rf"bad setting \w+ \(env {env}\): not valid UTF-8"):
+        load_settings()
