@@ -86,10 +86,21 @@ class IndexSettings(LayerSettings):
             raise ValueError("empty; give a path, or leave it unset for the default")
         return value
 
+    @field_validator("article", "data_dir", "model_cache")
+    @classmethod
+    def _usable(cls, path: Path) -> Path:
+        """A name the system refuses (too long) is this setting's error, not a crash of
+        whatever touches the path first."""
+        try:
+            path.exists()
+        except OSError as exc:
+            raise ValueError(f"cannot be used: {exc.strerror}") from None
+        return path
+
     @field_validator("article")
     @classmethod
     def _article_exists(cls, path: Path) -> Path:
-        if not _exists(path):
+        if not path.exists():
             raise ValueError(f"no such article file: {path}")
         return path
 
@@ -108,7 +119,7 @@ class IndexSettings(LayerSettings):
         return spec
 
     def check(self) -> None:
-        if _exists(self.data_dir) and not self.data_dir.is_dir():
+        if self.data_dir.exists() and not self.data_dir.is_dir():
             raise ConfigError(f"the data folder {self.data_dir} is a file, not a folder; "
                               "pass another with --data-dir or ATA_DATA_DIR")
 
@@ -120,14 +131,6 @@ def _unicode(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def _exists(path: Path) -> bool:
-    """Whether `path` exists; a name the system refuses (too long) does not."""
-    try:
-        return path.exists()
-    except OSError:
-        return False
 
 
 def default_data_dir() -> Path:

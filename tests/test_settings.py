@@ -23,6 +23,7 @@ from source.errors import ConfigError
     ("ATA_LLM_TIMEOUT", "0", "greater than 0"),
     ("ATA_DATA_DIR", "", "empty"),  # built ./indexes in the current folder
     ("ATA_DATA_DIR", "  ", "empty"),
+    ("ATA_DATA_DIR", "x" * 5000, "cannot be used: File name too long"),
     ("ATA_MODEL_CACHE", "", "empty"),
     ("ATA_ARTICLE", "", "empty"),
     ("ATA_ARTICLE", "/nonexistent/a.txt", "no such article file"),
