@@ -15,8 +15,8 @@ import logging
 import socket
 import time
 import uuid
-from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import AsyncGenerator, Callable
+from typing import Any
 
 import anyio
 from fastapi import FastAPI, Request
@@ -30,12 +30,11 @@ from assistant import openai_wire as wire
 from assistant.chain import Assistant, Result
 from assistant.history import MAX_JSON_BYTES, load_json
 from assistant.streaming import as_shown
-from assistant.workers import QueueFull, WorkQueue, in_threads
+from assistant.workers import ClientGone, QueueFull, WorkQueue, in_threads, while_connected
 from index.settings import LayerSettings
 from source.errors import AnswererError, AppError, ConfigError, InputError
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 class ServeSettings(LayerSettings):
@@ -57,39 +56,6 @@ class ServeSettings(LayerSettings):
 ALL_ARTICLES = "every indexed article; the assistant picks the one that answers"
 
 
-class _Gone(Exception):  # noqa: N818 - a state: the client went away
-    """The client disconnected while its request waited or was answered."""
-
-
-async def _while_connected(receive: Callable[[], Awaitable[dict]],
-                           work: Callable[[], Awaitable[T]]) -> T:
-    """`work()`'s result, unless the client disconnects first: then `work` is cancelled
-    (waiting for a worker, or between two pieces of its answer) and `_Gone` raised."""
-    done, result, error = False, [], []
-
-    async def watch(group: anyio.abc.TaskGroup) -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
-        if not done:
-            log.info("a client left; its answer is stopped")
-            group.cancel_scope.cancel()
-
-    async with anyio.create_task_group() as group:
-        group.start_soon(watch, group)
-        try:
-            result.append(await work())
-        except Exception as exc:  # raised as itself below, not as a task-group error
-            error.append(exc)
-        finally:
-            done = True
-            group.cancel_scope.cancel()
-    if error:
-        raise error[0]
-    if not result:
-        raise _Gone
-    return result[0]
-
-
 class _EventStream(StreamingResponse):
     """Server-sent events that close their source and give back the queue place however
     the response ends: finished, failed, or the client gone (waiting in the queue, or
@@ -103,8 +69,8 @@ class _EventStream(StreamingResponse):
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
-            await _while_connected(receive, lambda: self.stream_response(send))
-        except (_Gone, OSError):  # OSError: gone mid-write (servers speaking ASGI 2.4)
+            await while_connected(receive, lambda: self.stream_response(send))
+        except (ClientGone, OSError):  # OSError: gone mid-write (servers speaking ASGI 2.4)
             pass
         finally:
             with anyio.CancelScope(shield=True):
@@ -184,7 +150,7 @@ def build_api(assistant: Assistant, *, api_key: str | None = None, concurrency: 
         except ClientDisconnect:  # gone before its body was whole: nobody to answer
             log.info("a client left before sending its whole request")
             return Response(status_code=400)
-        except _Gone:  # logged when it left; nobody reads this
+        except ClientGone:  # logged when it left; nobody reads this
             return Response(status_code=400)
         except Exception:  # a bug: a 500 for the client (on a connection that stays
             log.exception("a chat completion failed")  # usable), the traceback in the log
@@ -211,7 +177,7 @@ def build_api(assistant: Assistant, *, api_key: str | None = None, concurrency: 
         if chat.stream:
             return _EventStream(_events(answering, chat, queue, cid, created), leave)
         try:
-            result = await _while_connected(request.receive,
+            result = await while_connected(request.receive,
                                             lambda: _answer(answering, chat, queue))
         except InputError as exc:
             raise wire.ApiError.of(exc, "messages") from None

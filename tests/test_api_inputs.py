@@ -52,7 +52,7 @@ def test_a_client_leaving_mid_body_logs_no_traceback(failing_url, caplog):
     """The body is cut off: starlette's ClientDisconnect was logged as a bug, traceback
     and all."""
     host, port = failing_url.removeprefix("http://").split(":")
-    caplog.set_level(logging.INFO, logger="assistant.api")
+    caplog.set_level(logging.INFO, logger="assistant")
     with socket.create_connection((host, int(port))) as sock:
         sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
                      b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
@@ -100,7 +100,7 @@ def left(caplog):  # noqa: ANN001, ANN201
 def test_a_client_that_leaves_the_queue_frees_its_place_and_nothing_is_computed(stream, caplog):
     """A non-streaming client that left while queued kept its place (new requests got 429)
     and its answer was computed for nobody."""
-    caplog.set_level(logging.INFO, logger="assistant.api")
+    caplog.set_level(logging.INFO, logger="assistant")
     gated = GatedAnswerer()
     api = build_api(fake_assistant(answerer=gated), concurrency=1, max_queue=1)
     first, gone, third = ("Why do hives fail?", "How much honey does a hive give?",
@@ -132,7 +132,7 @@ def test_a_client_that_leaves_the_queue_frees_its_place_and_nothing_is_computed(
 def test_a_client_that_leaves_mid_answer_stops_it(caplog):
     """Its answer stops between two pieces, and the answerer's stream (a model call) is
     closed instead of written to the end for nobody."""
-    caplog.set_level(logging.INFO, logger="assistant.api")
+    caplog.set_level(logging.INFO, logger="assistant")
     gated = GatedAnswerer()
     api = build_api(fake_assistant(answerer=gated), concurrency=1, max_queue=0)
     with ServedApp(api) as served:
