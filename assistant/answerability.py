@@ -12,6 +12,7 @@ split of the eval only, and read from `calibration.json` beside this file; so is
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,6 +23,7 @@ from assistant.reader import Reading
 from assistant.support import ENTAILED
 from assistant.terms import NUMBER as _NUMBER
 from assistant.terms import STOP, tokenize
+from source.errors import ConfigError
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
 _NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|cannot|unlikely|without)\b|n't\b",
@@ -43,16 +45,42 @@ class Verdict:
 
 
 def load_policy(path: Path = CALIBRATION_FILE, min_score: float | None = None) -> Policy:
-    """The calibrated policy; `min_score` (the --min-support flag) overrides it, 0 included."""
+    """The calibrated policy (the defaults when there is no file); `min_score`
+    (--min-score, ATA_MIN_SCORE) overrides it, 0 included. A damaged file is a
+    `ConfigError`: never silently the defaults."""
     try:
-        data = json.loads(path.read_text("utf-8"))
-        policy = Policy(float(data["min_score"]), float(data["max_foreign"]),
-                        float(data.get("min_support", ENTAILED)))
-    except (OSError, ValueError, KeyError, TypeError):
-        policy = Policy()
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        text = None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _damaged(path, getattr(exc, "strerror", None) or "not UTF-8 text") from None
+    policy = Policy() if text is None else _parse_policy(path, text)
     if min_score is not None:
         policy = replace(policy, min_score=min_score)
     return policy
+
+
+def _parse_policy(path: Path, text: str) -> Policy:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise _damaged(path, "not valid JSON") from None
+    if not isinstance(data, dict):
+        raise _damaged(path, "not a JSON object")
+    values = []
+    for key, low, high in (("min_score", -1.0, 2.0), ("max_foreign", 0.0, 2.0),
+                           ("min_support", 0.0, 1.0)):
+        value = data.get(key, ENTAILED if key == "min_support" else None)
+        if (isinstance(value, bool) or not isinstance(value, int | float)
+                or not math.isfinite(value) or not low <= value <= high):
+            raise _damaged(path, f"{key} is {value!r}, not a number from {low} to {high}")
+        values.append(float(value))
+    return Policy(*values)
+
+
+def _damaged(path: Path, why: str) -> ConfigError:
+    return ConfigError(f"the calibration file {path} is damaged ({why}); run: python -m eval "
+                       "calibrate, or reinstall the package")
 
 
 def verdict(question: Question, selection: Selection, foreign: list[str], policy: Policy,

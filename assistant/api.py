@@ -23,14 +23,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import Field, SecretStr
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
 
 from assistant import openai_wire as wire
 from assistant.chain import Assistant, Result
 from assistant.history import MAX_JSON_BYTES, load_json
 from assistant.streaming import as_shown
-from assistant.workers import QueueFull, WorkQueue, in_threads
+from assistant.workers import ClientGone, QueueFull, WorkQueue, in_threads, while_connected
 from index.settings import LayerSettings
-from source.errors import AppError, ConfigError, InputError
+from source.errors import AnswererError, AppError, ConfigError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,8 @@ log = logging.getLogger(__name__)
 class ServeSettings(LayerSettings):
     """The chat API's own options (`python -m assistant serve`); flag > env > default."""
 
-    host: str = Field("127.0.0.1", description="interface to serve on")
+    host: str = Field("127.0.0.1", min_length=1, description="interface to serve on (empty "
+                                                              "would mean every one)")
     port: int = Field(8000, ge=0, le=65535, description="port (0: any free one)")
     api_key: SecretStr | None = Field(None, description="bearer token every request must "
                                                          "carry; prefer the env var")
@@ -55,7 +58,8 @@ ALL_ARTICLES = "every indexed article; the assistant picks the one that answers"
 
 class _EventStream(StreamingResponse):
     """Server-sent events that close their source and give back the queue place however
-    the response ends: finished, failed, or the client gone before the first event."""
+    the response ends: finished, failed, or the client gone (waiting in the queue, or
+    mid-stream), whatever ASGI version the server speaks."""
 
     def __init__(self, events: AsyncGenerator[bytes, None], leave: Callable[[], None]
                  ) -> None:
@@ -65,7 +69,9 @@ class _EventStream(StreamingResponse):
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
-            await super().__call__(scope, receive, send)
+            await while_connected(receive, lambda: self.stream_response(send))
+        except (ClientGone, OSError):  # OSError: gone mid-write (servers speaking ASGI 2.4)
+            pass
         finally:
             with anyio.CancelScope(shield=True):
                 await self._events.aclose()
@@ -141,6 +147,11 @@ def build_api(assistant: Assistant, *, api_key: str | None = None, concurrency: 
             return await complete(request)
         except wire.ApiError:
             raise
+        except ClientDisconnect:  # gone before its body was whole: nobody to answer
+            log.info("a client left before sending its whole request")
+            return Response(status_code=400)
+        except ClientGone:  # logged when it left; nobody reads this
+            return Response(status_code=400)
         except Exception:  # a bug: a 500 for the client (on a connection that stays
             log.exception("a chat completion failed")  # usable), the traceback in the log
             raise _bug() from None
@@ -166,9 +177,8 @@ def build_api(assistant: Assistant, *, api_key: str | None = None, concurrency: 
         if chat.stream:
             return _EventStream(_events(answering, chat, queue, cid, created), leave)
         try:
-            async with queue.worker():
-                result = await anyio.to_thread.run_sync(answering.run, chat.question,
-                                                        chat.history)
+            result = await while_connected(request.receive,
+                                            lambda: _answer(answering, chat, queue))
         except InputError as exc:
             raise wire.ApiError.of(exc, "messages") from None
         except AppError as exc:
@@ -178,6 +188,21 @@ def build_api(assistant: Assistant, *, api_key: str | None = None, concurrency: 
         return wire.completion(cid, created, model, chat, result.answer)
 
     return app
+
+
+async def _answer(assistant: Assistant, chat: wire.ChatRequest, queue: WorkQueue) -> Result:
+    """The whole answer, computed piece by piece in worker threads as a stream is, so a
+    client that leaves stops it between two pieces (and its model call with it)."""
+    async with queue.worker():
+        pieces = assistant.stream(chat.question, chat.history)
+        try:
+            while not isinstance(piece := await anyio.to_thread.run_sync(next, pieces),
+                                 Result):
+                pass
+            return piece
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(pieces.close)
 
 
 async def _read_body(request: Request) -> bytes:
@@ -201,8 +226,15 @@ def _too_large(size: str) -> wire.ApiError:
 
 
 def _failed(exc: AppError) -> wire.ApiError:
-    """An answer that failed after the request was accepted (the answer model is down)."""
-    return wire.ApiError(500, str(exc), kind="server_error")
+    """An answer that failed after the request was accepted (the answer model is down).
+    The log gets the whole message; the client only how the model failed, never where it
+    runs or the advice meant for the person running the server."""
+    log.warning("an answer failed: %s", exc)
+    if isinstance(exc, AnswererError):
+        return wire.ApiError(500, f"the answer model {exc.reason}; retry later",
+                             kind="server_error")
+    return wire.ApiError(500, "the assistant cannot answer now; its log says why",
+                         kind="server_error")
 
 
 def _bug() -> wire.ApiError:

@@ -7,10 +7,8 @@ loads the embedding model and the indexes.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -20,7 +18,7 @@ from assistant.answerability import Policy, load_policy
 from assistant.answerers import Answerer, make_answerer
 from assistant.answerers.extractive import ExtractiveAnswerer
 from assistant.citations import MarkerStream, resolve
-from assistant.history import Condenser, FollowUpCondenser
+from assistant.history import Condenser, FollowUpCondenser, clean_text
 from assistant.pipeline import Candidate, Document, choose, consider
 from assistant.question import Question, analyse
 from assistant.reader import OnnxReader, Reader
@@ -32,11 +30,6 @@ from index.store import Index
 from source.errors import InputError, TooLargeError
 
 log = logging.getLogger(__name__)
-
-# Terminal control sequences (colours, cursor moves, titles): dropped whole, not just
-# their ESC byte, so "\x1b[31mWho?" is "Who?", not "[31mWho?".
-_TERMINAL_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|"
-                               r"\x1b[@-Z\\-_]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +85,7 @@ class Assistant:
             if self._judge is None:
                 self._judge = make_judge(self.settings.judge)
             if self._policy is None:
-                self._policy = load_policy(min_score=self.settings.min_support)
+                self._policy = load_policy(min_score=self.settings.min_score)
             if self._reader is None and self.settings.reader != "rules":
                 self._reader = OnnxReader().warm_up()
             self._ready = True
@@ -161,8 +154,9 @@ class Assistant:
         return self._answerer
 
     @property
-    def min_support(self) -> float:
-        """The score under which the assistant refuses (calibrated, or --min-support)."""
+    def min_score(self) -> float:
+        """The evidence score under which the assistant refuses (calibrated, or
+        --min-score); not `Policy.min_support`, the support judge's threshold."""
         self.warm_up()
         assert self._policy is not None
         return self._policy.min_score
@@ -279,7 +273,8 @@ class Assistant:
                        None, timings, started)
 
     def finish(self, drafted: Drafted, min_support: float | None = None) -> Result:
-        """Check, cite and time a draft; `min_support` overrides the support threshold."""
+        """Check, cite and time a draft; `min_support` overrides the support judge's
+        threshold (`Policy.min_support`)."""
         t = time.perf_counter()
         assert self._answerer is not None and self._judge is not None
         assert self._policy is not None and drafted.draft is not None
@@ -332,10 +327,7 @@ class Assistant:
         """Normalise a question or raise `InputError` saying what is wrong with it."""
         if not isinstance(question, str):
             raise InputError("the question must be text")
-        question = unicodedata.normalize("NFC", _TERMINAL_CONTROL.sub("", question))
-        question = "".join(ch for ch in question
-                           if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
-        question = " ".join(question.split())
+        question = " ".join(clean_text(question).split())
         if not question:
             raise InputError("the question is empty; ask something about the article")
         limit = self.settings.max_question_chars

@@ -8,6 +8,7 @@ cause is one `error: …` line on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import sys
@@ -15,9 +16,9 @@ from collections.abc import Iterator, Sequence
 from typing import BinaryIO, TextIO
 
 from assistant.history import MAX_JSON_BYTES, load_json, parse_history, read_history_file
-from assistant.settings import Settings, load_settings
+from assistant.settings import RENAMED, Settings, load_settings
 from assistant.types import Answer, Message
-from source.errors import AppError, InputError, run_cli
+from source.errors import AppError, ConfigError, InputError, run_cli
 from source.files import open_regular
 
 log = logging.getLogger("assistant")
@@ -28,8 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     Settings.add_flags(common, "article", "data_dir", "chroma_url", "embedding_model",
                        "answerer", "llm_base_url", "llm_model")
-    common.add_argument("--min-support", type=float, help="refusal threshold on evidence scores "
-                        "(default: the calibrated one; 0 never refuses on score)")
+    common.add_argument("--min-score", type=float, help="refusal threshold on evidence scores "
+                        "(default: the calibrated one; 0 never refuses on score; env "
+                        "ATA_MIN_SCORE)")
+    common.add_argument("--min-support", dest="renamed",
+                        help=argparse.SUPPRESS)  # the old name of --min-score: an error
     common.add_argument("--no-build", dest="auto_build", action="store_const", const=False,
                         help="fail instead of building a missing or stale index")
     common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -59,11 +63,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(message)s", stream=sys.stderr)
 
     def body() -> int:
+        if args.renamed is not None:
+            raise ConfigError(RENAMED)
         settings = load_settings(
             article=args.article, data_dir=args.data_dir, chroma_url=args.chroma_url,
             embedding_model=args.embedding_model,
             answerer=args.answerer, llm_base_url=args.llm_base_url,
-            llm_model=args.llm_model, min_support=args.min_support, auto_build=args.auto_build)
+            llm_model=args.llm_model, min_score=args.min_score, auto_build=args.auto_build)
         if args.command == "serve":
             return serve(settings, args)
         return chat(settings) if args.command == "chat" else ask(settings, args)
@@ -82,7 +88,7 @@ def ask(settings: Settings, args: argparse.Namespace) -> int:
     if args.batch:
         return batch(assistant, args.batch, sys.stdout)
     history = read_history_file(args.history) if args.history else []
-    question = assistant.check_question(args.question)  # before any model loads
+    question = assistant.check_question(_decoded(args.question))  # before any model loads
     if args.json:
         print(json.dumps(assistant.ask(question, history).to_json(), ensure_ascii=False))
     else:
@@ -120,25 +126,60 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
 def batch(assistant, path: str, out: TextIO) -> int:  # noqa: ANN001 - Assistant
     """Answer JSONL questions in order; a bad line gets an error object, the rest go on.
 
-    Exit status is 2 when any line failed, so scripts notice; every line still
-    gets exactly one output line, in order.
+    Every input line gets exactly one output line, in order: an answer, or
+    `{"line": n, "error": …}` for a line that is not a question (blank ones included),
+    whose model failed, or that hit a bug (its traceback is logged with -v). Exit status
+    is 2 when any line failed, so scripts notice.
     """
     stream = sys.stdin.buffer if path == "-" else open_regular(path, "batch file")
     failed = 0
     with stream:
         for number, raw in enumerate(_lines(stream), 1):
-            if not raw.strip():
-                continue
-            try:
-                item = load_json(raw, f"line {number}")
-                if not isinstance(item, dict) or "question" not in item:
-                    raise InputError('each line must be an object with "question"')
-                history = parse_history(item.get("history", []), f"line {number} history")
-                result = assistant.ask(item["question"], history).to_json()
-            except InputError as exc:
-                result, failed = {"line": number, "error": str(exc)}, failed + 1
-            print(json.dumps(result, ensure_ascii=False), file=out, flush=True)
+            result = _batch_line(assistant, number, raw)
+            failed += "error" in result
+            print(_json_line(result), file=out, flush=True)
     return 2 if failed else 0
+
+
+def _batch_line(assistant, number: int, raw: bytes) -> dict:  # noqa: ANN001 - Assistant
+    """One line's answer as JSON, or its error object; nothing a line holds escapes."""
+    try:
+        if not raw.strip():
+            raise InputError("empty line; each line must be an object with \"question\"")
+        item = load_json(raw, f"line {number}")
+        if not isinstance(item, dict) or "question" not in item:
+            raise InputError('each line must be an object with "question"')
+        history = parse_history(item.get("history", []), f"line {number} history")
+        return assistant.ask(item["question"], history).to_json()
+    except AppError as exc:
+        message = str(exc)
+    except Exception as exc:  # a bug: this line's error, never the batch's end
+        log.info("batch line %d failed", number, exc_info=True)
+        message = f"internal error ({type(exc).__name__}); run with -v for the traceback"
+    prefix = f"line {number}"
+    return {"line": number, "error": message if message.startswith(prefix)
+            else f"{prefix}: {message}"}
+
+
+def _json_line(result: dict) -> str:
+    """One JSON line; text that is not valid Unicode (a lone surrogate) is escaped, so
+    printing it cannot fail."""
+    line = json.dumps(result, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(result)
+    return line
+
+
+def _decoded(text: str, what: str = "the question") -> str:
+    """Text from argv or a terminal: bytes that were not UTF-8 arrive as lone surrogates
+    (Python's surrogateescape) and are refused, not dropped and answered without them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"{what} is not valid UTF-8 text") from None
+    return text
 
 
 def _lines(stream: BinaryIO) -> Iterator[bytes]:
@@ -188,6 +229,8 @@ def chat(settings: Settings) -> int:
     print(f"Ask about: {assistant.article.title}\n(empty line or Ctrl-D to quit)",
           file=sys.stderr)
     history: list[Message] = []
+    if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8: refused below
+        sys.stdin.reconfigure(errors="surrogateescape")
     while True:
         try:
             question = input("you> ")
@@ -197,7 +240,7 @@ def chat(settings: Settings) -> int:
         if not question.strip():
             return 0
         try:
-            answer = print_streamed(assistant, question, history)
+            answer = print_streamed(assistant, _decoded(question), history)
         except AppError as exc:  # a bad question or a failing model: say so, keep chatting
             print(f"error: {exc}", file=sys.stderr)
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -17,24 +18,57 @@ MAX_TURNS = 50  # older turns are dropped: a follow-up refers to what was just s
 # Size limits, checked before any parsing or model work (README: Limits and guarantees).
 MAX_JSON_BYTES = 1_000_000  # a --history file, a --batch line, the web API's history_json
 MAX_MESSAGE_CHARS = 20_000  # one earlier message
+MAX_INT_DIGITS = 4_300  # Python's own limit on converting digits to an int
 
+# Terminal control sequences (colours, cursor moves, titles): dropped whole, not just
+# their ESC byte, so "\x1b[31mWho?" is "Who?", not "[31mWho?".
+_TERMINAL_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|"
+                               r"\x1b[@-Z\\-_]")
+
+
+def clean_text(text: str) -> str:
+    """User text as the stages may read it: terminal sequences, control and format
+    characters, lone surrogates (JSON may escape them: "\\ud800") and
+    unassigned code points dropped, newlines and tabs kept, NFC. The one cleaning of a
+    question and of every history message."""
+    text = _TERMINAL_CONTROL.sub("", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+    return unicodedata.normalize("NFC", text)
 
 
 def load_json(text: str | bytes, origin: str) -> object:
     """JSON from a user, with its size limited before parsing and nesting that would
     exhaust Python's recursion reported as an input error, not a crash."""
-    size = len(text.encode("utf-8") if isinstance(text, str) else text)
+    if not isinstance(text, str | bytes):
+        raise InputError(f"{origin}: must be JSON text, not {type(text).__name__}")
+    # a str may hold lone surrogates (a JSON client's "\ud800"); they are cleaned later
+    size = len(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
     if size > MAX_JSON_BYTES:
         raise TooLargeError(f"{origin}: {size:,} bytes is over the {MAX_JSON_BYTES:,}-byte "
                             "limit")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_int)
+    except _TooManyDigits as exc:
+        raise InputError(f"{origin}: a number with {exc.args[0]:,} digits; at most "
+                         f"{MAX_INT_DIGITS:,} are taken") from None
     except RecursionError:
         raise InputError(f"{origin}: JSON nested too deeply") from None
     except UnicodeDecodeError:
         raise InputError(f"{origin}: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{origin}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+
+
+class _TooManyDigits(Exception):  # noqa: N818 - raised inside json.loads, caught above
+    pass
+
+
+def _int(digits: str) -> int:
+    """A JSON integer; more digits than Python converts (its ValueError would escape as a
+    crash) is refused by `load_json`."""
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise _TooManyDigits(len(digits.lstrip("-")))
+    return int(digits)
 
 
 def parse_history(data: object, origin: str = "history") -> list[Message]:
@@ -53,7 +87,7 @@ def parse_history(data: object, origin: str = "history") -> list[Message]:
         if len(content) > MAX_MESSAGE_CHARS:
             raise TooLargeError(f"{origin}: message {i} is {len(content):,} characters; the "
                                 f"limit is {MAX_MESSAGE_CHARS:,}")
-        out.append(Message(role=role, content=content))
+        out.append(Message(role=role, content=clean_text(content)))
     return out[-MAX_TURNS:]
 
 

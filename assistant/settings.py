@@ -4,14 +4,22 @@ web app, the chat API and the eval all read this one object, so they cannot drif
 
 from __future__ import annotations
 
+import os
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from assistant.answerers import ANSWERERS
 from assistant.answerers.settings import EndpointSettings
 from assistant.evidence import RULES
+from assistant.history import MAX_MESSAGE_CHARS
+from assistant.support import JUDGE_USE
+from index.models import model_folder
 from index.settings import IndexSettings
 from source.errors import ConfigError
+
+RENAMED = ("ATA_MIN_SUPPORT and --min-support are now ATA_MIN_SCORE and --min-score (the "
+           "evidence score under which the assistant refuses); rename the setting")
 
 
 class Settings(IndexSettings, EndpointSettings):
@@ -24,10 +32,13 @@ class Settings(IndexSettings, EndpointSettings):
                                                     "an answerer raw)")
     judge: str = Field("coverage", description="support judge for answer sentences: "
                                                "'coverage' or an NLI model dir")
-    min_support: float | None = Field(None, description="evidence score under which the "
-                                      "article is taken not to answer; default: the value "
-                                      "`python -m eval calibrate` fitted")
-    max_question_chars: int = Field(2000, ge=10, description="longest question accepted")
+    min_score: float | None = Field(None, ge=0, le=1, description="evidence score under which the "
+                                    "article is taken not to answer (0: never refuse on "
+                                    "score); default: the value `python -m eval calibrate` "
+                                    "fitted. Not the support judge's threshold, which only "
+                                    "calibration sets (calibration.json's min_support)")
+    max_question_chars: int = Field(2000, ge=10, le=MAX_MESSAGE_CHARS,
+                                    description="longest question accepted")
     reader: Literal["both", "gate", "model", "rules"] = Field(
         "rules", description="who judges the evidence: 'both' (the learned reader ranks and "
                             "refuses, the structure rules shape the quote), 'gate' (the "
@@ -41,8 +52,27 @@ class Settings(IndexSettings, EndpointSettings):
                        "pointers and document), comma-separated: "
                        + ", ".join(sorted(RULES)))
 
+    @field_validator("answerer")
+    @classmethod
+    def _answerer_known(cls, spec: str) -> str:
+        if spec.partition(":")[0] not in ANSWERERS:
+            raise ValueError(f"unknown answerer {spec!r}; use: {', '.join(ANSWERERS.values())}")
+        return spec
+
+    @field_validator("judge")
+    @classmethod
+    def _judge_known(cls, spec: str) -> str:
+        if spec != "coverage":
+            try:
+                model_folder(spec, JUDGE_USE)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
+        return spec
+
     def check(self) -> None:
         super().check()
+        if "ATA_MIN_SUPPORT" in os.environ:
+            raise ConfigError(RENAMED)
         unknown = set(self.rule_families) - RULES
         if unknown:
             raise ConfigError(f"unknown rule family {sorted(unknown)[0]!r} in --rules / "

@@ -16,10 +16,11 @@ from typing import Protocol
 from assistant.citations import MARKER
 from assistant.terms import tokenize
 from index.embed import force_offline
-from index.models import resolve_model
+from index.models import model_folder, resolve_model
 from source.errors import ConfigError
 
 ENTAILED = 0.5  # P(entailment) at or above which a claim counts as supported
+JUDGE_USE = "use 'coverage' or a local NLI model folder (ATA_JUDGE)"
 
 _MARKER_GROUP = re.compile(r"(?:\s*\[\d{1,3}\])+")
 _ATTRIBUTION = re.compile(
@@ -155,6 +156,7 @@ def make_judge(spec: str) -> Judge:
     """`coverage` (default), or a packaged NLI model name / local NLI model folder."""
     if spec == "coverage":
         return CoverageJudge()
+    model_folder(spec, JUDGE_USE)  # before sentence-transformers loads: at once, in one line
     try:
         return NLIJudge(spec)
     except (OSError, ValueError, StopIteration) as exc:

@@ -1,13 +1,18 @@
 """Answers computed in worker threads, a bounded number at a time with a bounded queue, so
-a server's event loop never waits on one and a crowd gets a clear "busy" at once."""
+a server's event loop never waits on one and a crowd gets a clear "busy" at once; a client
+that leaves stops its work, waiting or under way (`while_connected`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class QueueFull(Exception):  # noqa: N818 - a state, like queue.Full
@@ -61,3 +66,36 @@ async def in_threads(pieces: Iterator[Any]) -> AsyncIterator[Any]:
     done = object()
     while (item := await anyio.to_thread.run_sync(next, pieces, done)) is not done:
         yield item
+
+
+class ClientGone(Exception):  # noqa: N818 - a state, like QueueFull
+    """The client disconnected while its request waited or was answered."""
+
+
+async def while_connected(receive: Callable[[], Awaitable[dict]],
+                          work: Callable[[], Awaitable[T]]) -> T:
+    """`work()`'s result, unless the client disconnects first: then `work` is cancelled
+    (waiting for a worker, or between two pieces of its answer) and `ClientGone` raised."""
+    done, result, error = False, [], []
+
+    async def watch(group: anyio.abc.TaskGroup) -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        if not done:
+            log.info("a client left; its answer is stopped")
+            group.cancel_scope.cancel()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(watch, group)
+        try:
+            result.append(await work())
+        except Exception as exc:  # raised as itself below, not as a task-group error
+            error.append(exc)
+        finally:
+            done = True
+            group.cancel_scope.cancel()
+    if error:
+        raise error[0]
+    if not result:
+        raise ClientGone
+    return result[0]

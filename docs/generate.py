@@ -85,9 +85,11 @@ def programs() -> tuple[Program, ...]:
 
 
 def options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
-    """The flags and arguments a user types (no -h, no subcommand selector)."""
+    """The flags and arguments a user types (no -h, no subcommand selector, none hidden
+    from --help, such as an old name kept only to say it was renamed)."""
     return [a for a in parser._actions
-            if not isinstance(a, argparse._HelpAction | argparse._SubParsersAction)]
+            if not isinstance(a, argparse._HelpAction | argparse._SubParsersAction)
+            and a.help is not argparse.SUPPRESS]
 
 
 def usage(parser: argparse.ArgumentParser) -> str:

@@ -126,7 +126,8 @@ def _plots(report: dict, out_dir: Path) -> dict[str, Path]:
     other = [s for s, c in zip(top, cases, strict=True) if not c["answerable"]]
     ax.hist([answerable, other], bins=20, label=["answerable", "should refuse"],
             color=["#4a7", "#c54"])
-    ax.axvline(report["meta"]["min_support"], color="k", linestyle="--", linewidth=1,
+    threshold = report["meta"].get("min_score", report["meta"].get("min_support"))  # older
+    ax.axvline(threshold, color="k", linestyle="--", linewidth=1,
                label="refusal threshold")
     ax.set_xlabel("best evidence score (all splits; threshold fitted on calibrate)")
     ax.set_ylabel("cases")

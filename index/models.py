@@ -29,12 +29,8 @@ def resolve_model(spec: str) -> Path:
     """The local directory of a model spec, found without importing the package."""
     packaged = PACKAGED.get(spec)
     if packaged is None:
-        path = Path(spec).expanduser()
-        if path.is_dir():
-            return path
-        raise ModelError(
-            f"unknown model {spec!r}: use one of {', '.join(sorted(PACKAGED))} "
-            "or a path to a local model directory")
+        return model_folder(spec, f"use one of {', '.join(sorted(PACKAGED))} or a path to "
+                                  "a local model directory")
     found = importlib.util.find_spec(packaged.module)
     if found is None or not found.submodule_search_locations:
         raise ModelError(
@@ -44,3 +40,17 @@ def resolve_model(spec: str) -> Path:
         raise ModelError(
             f"package {packaged.package} has no model folder at {path}; reinstall it")
     return path
+
+
+def model_folder(spec: str, use: str) -> Path:
+    """A local model folder: a directory with the config.json every saved model has (a
+    folder such as /etc is refused here, in one line, not deep inside a loader)."""
+    try:
+        path = Path(spec).expanduser()
+        if (path / "config.json").is_file():
+            return path
+        problem = "is not a model folder (no config.json)" if path.is_dir() else \
+            "is not a folder"
+    except (OSError, RuntimeError) as exc:  # RuntimeError: "~nobody/…" has no home
+        problem = f"cannot be read ({getattr(exc, 'strerror', None) or exc})"
+    raise ModelError(f"model {spec!r} {problem}; {use}")

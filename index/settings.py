@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from source.errors import ConfigError
@@ -17,22 +17,32 @@ from source.load import BUNDLED_ARTICLE
 
 
 class LayerSettings(BaseSettings):
-    """Base of each layer's settings: env vars `ATA_<NAME>`, frozen, unknown keys refused."""
+    """Base of each layer's settings: env vars `ATA_<NAME>`, frozen, unknown keys refused,
+    numbers finite (nan and inf are refused, never taken as a threshold or a timeout)."""
 
-    model_config = SettingsConfigDict(env_prefix="ATA_", frozen=True, extra="forbid")
+    model_config = SettingsConfigDict(env_prefix="ATA_", frozen=True, extra="forbid",
+                                      allow_inf_nan=False)
 
     @classmethod
     def load(cls, **overrides: Any) -> Self:
         """From env vars, with non-None `overrides` (CLI flags) on top; a bad value is one
         `ConfigError` line naming its flag and env var."""
+        for name in cls.model_fields:  # pydantic cannot even read text that is not Unicode
+            env = f"ATA_{name.upper()}"
+            for value, where in ((overrides.get(name), f"flag --{name.replace('_', '-')} or "
+                                  "env"), (os.environ.get(env), "env")):
+                if value is not None and not _unicode(str(value)):
+                    raise ConfigError(f"bad setting {name} ({where} {env}): not valid UTF-8 "
+                                      "text (undecodable bytes, in a path too)")
         try:
             settings = cls(**{k: v for k, v in overrides.items() if v is not None})
         except ValidationError as exc:
             first = exc.errors()[0]
             name = ".".join(str(p) for p in first["loc"]) or "settings"
             where = f"flag --{name.replace('_', '-')} or env" if name in overrides else "env"
+            why = " ".join(first["msg"].removeprefix("Value error, ").split())
             raise ConfigError(f"bad setting {name} ({where} ATA_{name.upper()}): "
-                              f"{first['msg']}") from None
+                              f"{why}") from None
         settings.check()
         return settings
 
@@ -69,6 +79,47 @@ class IndexSettings(LayerSettings):
     window_size: int = Field(2, ge=1, le=8, description="sentences per retrieval window")
     auto_build: bool = Field(True, description="build the index when missing or stale")
 
+    @field_validator("article", "data_dir", "model_cache", mode="before")
+    @classmethod
+    def _not_empty(cls, value: Any) -> Any:
+        """An empty path is the current folder (an index built wherever one happens to
+        be): refused, not taken."""
+        if isinstance(value, str | Path) and not str(value).strip():
+            raise ValueError("empty; give a path, or leave it unset for the default")
+        return value
+
+    @field_validator("article", "data_dir", "model_cache")
+    @classmethod
+    def _usable(cls, path: Path) -> Path:
+        """A name the system refuses (too long) is this setting's error, not a crash of
+        whatever touches the path first."""
+        try:
+            path.exists()
+        except OSError as exc:
+            raise ValueError(f"cannot be used: {exc.strerror}") from None
+        return path
+
+    @field_validator("article")
+    @classmethod
+    def _article_exists(cls, path: Path) -> Path:
+        if not path.exists():
+            raise ValueError(f"no such article file: {path}")
+        return path
+
+    @field_validator("embedding_model")
+    @classmethod
+    def _model_known(cls, spec: str) -> str:
+        """A packaged model's name, or a folder holding a model (its config.json); the
+        packaged model's own files are checked when it loads."""
+        from index.models import PACKAGED, resolve_model
+
+        if spec not in PACKAGED:
+            try:
+                resolve_model(spec)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None  # the field's own one line
+        return spec
+
     def check(self) -> None:
         """The data folder, or the first part of its path that exists, must be a folder."""
         folder = self.data_dir
@@ -78,6 +129,15 @@ class IndexSettings(LayerSettings):
             where = "" if folder == self.data_dir else f" cannot be made: {folder}"
             raise ConfigError(f"the data folder {self.data_dir}{where} is a file, not a "
                               "folder; pass another with --data-dir or ATA_DATA_DIR")
+
+
+def _unicode(text: str) -> bool:
+    """False for text holding lone surrogates: bytes that were not UTF-8 in argv or env."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def default_data_dir() -> Path:

@@ -73,15 +73,21 @@ class StoreUnavailableError(StoreError):
 
 
 class AnswererError(AppError):
-    """The answer model failed (endpoint down, timed out, refused the request)."""
+    """The answer model failed (endpoint down, timed out, refused the request). The message
+    says where and what to do; `reason` only how it failed ("timed out"), which is all a
+    remote client of the chat API is told."""
+
+    def __init__(self, message: str, reason: str = "failed") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def run_cli(body: Callable[[], int], interrupted: str = "interrupted") -> int:
     """Run a CLI's body; a user-facing error becomes one `error:` line and exit status 2."""
     try:
         return body()
-    except AppError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except AppError as exc:  # one line, whatever a path or a value in the message holds
+        print(f"error: {' '.join(str(exc).splitlines())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"error: {interrupted}", file=sys.stderr)

@@ -3,8 +3,11 @@ cosine means word overlap) and a tiny in-memory index over any Markdown text."""
 
 from __future__ import annotations
 
+import threading
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
@@ -13,6 +16,7 @@ from index.segment import Segment, context_text, segment
 from index.vectors import SentenceVectors, vocabulary
 from source import parse_article
 from source.article import Article
+from source.errors import AnswererError
 from source.markdown import read_markdown
 
 DIM = 512
@@ -23,6 +27,7 @@ class BagOfWordsEmbeddings:
     normalised sum of its stems. Deterministic, and a paraphrase with new words is a miss."""
 
     def _vector(self, text: str) -> list[float]:
+        text.encode("utf-8")  # as a real tokenizer: a lone surrogate is an error
         v = np.zeros(DIM)
         for stem in tokenize(text):
             if stem not in STOP:
@@ -45,6 +50,8 @@ class FakeIndex:
     article: Article
     sentences: list[Segment]
     vectors: SentenceVectors
+    vectorstore: Any = field(  # only its embedding model is read
+        default_factory=lambda: SimpleNamespace(embeddings=BagOfWordsEmbeddings()))
 
 
 def fake_index(markdown: str, article_id: str = "doc") -> FakeIndex:
@@ -87,3 +94,87 @@ class KeywordReaderFake:
         if self.affirms is not None:
             columns.append([hit(self.affirms, p) for p in passages])
         return np.asarray(columns, dtype=np.float32).T.reshape(len(passages), len(columns))
+
+
+class FailingOn:
+    """The extractive answerer, except that a question naming `down` finds its model down
+    (AnswererError) and one naming `bug` hits a bug (RuntimeError)."""
+
+    name, verbatim = "failing-extractive", True
+
+    def __init__(self, down: str = "winter", bug: str = "varroa") -> None:
+        from assistant.answerers.extractive import ExtractiveAnswerer
+
+        self.inner, self.down, self.bug = ExtractiveAnswerer(), down, bug
+
+    def answer(self, question, plan):  # noqa: ANN001, ANN201
+        from assistant.types import Draft
+
+        return Draft("".join(self.stream(question, plan)), verbatim=True)
+
+    def stream(self, question, plan):  # noqa: ANN001, ANN201
+        if self.down in question:
+            raise AnswererError("the answer model (http://10.0.0.7/v1) failed: Request timed "
+                                "out.; or use --answerer extractive", reason="timed out")
+        if self.bug in question:
+            raise RuntimeError("a bug")
+        yield from self.inner.stream(question, plan)
+
+
+class GatedAnswerer:
+    """The extractive answer, held at a gate before its first piece, so a test can keep a
+    request working without timing anything. Records each question it was asked and each
+    it wrote to the end (a stream closed early is asked, not finished)."""
+
+    name, verbatim = "gated-extractive", True
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.entered = threading.Semaphore(0)
+        self.asked: list[str] = []
+        self.finished: list[str] = []
+
+    def answer(self, question, plan):  # noqa: ANN001, ANN201
+        from assistant.types import Draft
+
+        return Draft("".join(self.stream(question, plan)), verbatim=True)
+
+    def stream(self, question, plan):  # noqa: ANN001, ANN201
+        from assistant.answerers.extractive import ExtractiveAnswerer
+
+        self.asked.append(question)
+        self.entered.release()
+        assert self.gate.wait(timeout=300), "the test never opened the gate"
+        yield from ExtractiveAnswerer().stream(question, plan)
+        self.finished.append(question)
+
+
+BEES = """# Keeping Bees in a City Garden
+
+Urban beekeeping is growing fast. Is it safe for the neighbours?
+
+## Why Hives Fail
+
+Most new hives fail in their first winter. There are three reasons for this.
+First, the colony is too small to keep warm. Secondly, varroa mites weaken the bees.
+Third, beginners open the hive too often in the cold.
+
+## Honey
+
+Each hive gives about twelve kilograms of honey a year. The honey is sold at local
+markets.
+"""
+
+
+def fake_assistant(markdown: str = BEES, answerer: Any = None, **settings: Any):  # noqa: ANN201
+    """A real `Assistant` (every stage, the support check, citations) over a fake index
+    with the bag-of-words embedding: no model, no Chroma, milliseconds per question.
+    `answerer` defaults to the extractive one; `settings` override the defaults."""
+    from assistant.answerers.extractive import ExtractiveAnswerer
+    from assistant.chain import Assistant
+    from assistant.settings import load_settings
+    from assistant.support import CoverageJudge
+
+    return Assistant(load_settings(**settings), index=[fake_index(markdown, "bees")],
+                     answerer=answerer or ExtractiveAnswerer(), judge=CoverageJudge()
+                     ).warm_up()

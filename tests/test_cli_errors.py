@@ -70,11 +70,11 @@ def test_missing_index_with_no_build_names_the_command(tmp_path, capsys):
 
 
 def test_bad_setting_from_env(tmp_path):
-    env = {**os.environ, "ATA_DATA_DIR": str(tmp_path), "ATA_MIN_SUPPORT": "lots"}
+    env = {**os.environ, "ATA_DATA_DIR": str(tmp_path), "ATA_MIN_SCORE": "lots"}
     out = subprocess.run([sys.executable, "-m", "assistant", "ask", "Who?"], env=env,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2
-    assert_one_line_error(out.stderr, "ATA_MIN_SUPPORT")
+    assert_one_line_error(out.stderr, "ATA_MIN_SCORE")
 
 
 def test_missing_article_file(tmp_path, capsys):
@@ -130,3 +130,22 @@ def test_the_default_data_folder_is_one_place_whatever_the_current_folder(tmp_pa
                                cwd=tmp_path, env=env, timeout=60)
     assert here.stdout == elsewhere.stdout and here.stdout.strip().endswith(".ask-the-article")
     assert os.path.isabs(here.stdout.strip())
+
+
+def test_the_evidence_threshold_is_min_score_and_the_judges_is_min_support():
+    """`min_support` meant two things: the evidence-score threshold (Settings) and the
+    support judge's (Policy). The first is now `min_score`, as in the Policy."""
+    from tests.fakes import fake_assistant
+
+    assistant = fake_assistant(min_score=0.2)
+    assert assistant.settings.min_score == 0.2 and assistant.min_score == 0.2
+    assert assistant._policy.min_support != 0.2  # the judge's threshold is left alone
+
+
+def test_the_old_name_min_support_is_one_line_naming_the_new(tmp_path, capsys, monkeypatch):
+    assert main(["ask", "--data-dir", str(tmp_path), "--min-support", "0.2", "Who?"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "now ATA_MIN_SCORE and --min-score")
+    monkeypatch.setenv("ATA_MIN_SUPPORT", "0.2")
+    assert main(["ask", "--data-dir", str(tmp_path), "Who?"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "now ATA_MIN_SCORE and --min-score")
+    assert not (tmp_path / "indexes").exists()

@@ -49,7 +49,8 @@ def undocumented(cli_page: str, config_page: str) -> list[str]:
             if words and f"`{command}{words}`" not in section:
                 missing.append(f"{command}{words}")
             for action in parser._actions:
-                if isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
+                if (isinstance(action, argparse._HelpAction | argparse._SubParsersAction)
+                        or action.help is argparse.SUPPRESS):  # hidden: an old, renamed flag
                     continue
                 names = action.option_strings or [action.metavar or action.dest.upper()]
                 missing += [f"{command}{words}: {n}" for n in names

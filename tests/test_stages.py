@@ -141,8 +141,8 @@ def test_a_contradicted_premise_is_rejected_with_the_evidence(doc):
     assert text.startswith("The article does not say that.") and "local markets" in text
 
 
-def test_min_support_zero_means_zero(tmp_path):
-    """--min-support 0 must mean 0, not "the default" (a falsy-value bug seen before)."""
+def test_min_score_zero_means_zero(tmp_path):
+    """--min-score 0 must mean 0, not "the default" (a falsy-value bug seen before)."""
     assert load_policy(tmp_path / "missing.json", min_score=0.0).min_score == 0.0
     assert load_policy(tmp_path / "missing.json").min_score == Policy().min_score
 

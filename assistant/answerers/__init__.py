@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Protocol
 from assistant.types import Draft, Plan
 from source.errors import ConfigError
 
+ANSWERERS = {"extractive": "extractive", "endpoint": "endpoint",
+             "local": "local:/path/to/model.gguf"}  # kind: how to name it
+
 if TYPE_CHECKING:  # the composed settings import this package's own settings
     from assistant.settings import Settings
 
@@ -40,5 +43,5 @@ def make_answerer(settings: Settings) -> Answerer:
         from assistant.answerers.local import local_answerer
 
         return local_answerer(settings, model)
-    raise ConfigError(f"unknown answerer {settings.answerer!r}; use: extractive, endpoint, "
-                      "local:/path/to/model.gguf")
+    raise ConfigError(f"unknown answerer {settings.answerer!r}; use: "
+                      f"{', '.join(ANSWERERS.values())}")

@@ -4,7 +4,6 @@ answer model, through LangChain's `ChatOpenAI`, for people who want a bigger mod
 from __future__ import annotations
 
 import os
-from urllib.parse import urlparse
 
 from assistant.answerers.generative import ChatModelAnswerer
 from assistant.answerers.settings import EndpointSettings
@@ -19,8 +18,6 @@ def endpoint_answerer(settings: EndpointSettings) -> ChatModelAnswerer:
     if not url:
         raise ConfigError("the endpoint answerer needs --llm-base-url or ATA_LLM_BASE_URL "
                           "(an OpenAI-compatible URL such as http://127.0.0.1:11434/v1)")
-    if urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc:
-        raise ConfigError(f"--llm-base-url {url!r} is not an http(s) URL")
     if not settings.llm_model:
         raise ConfigError("the endpoint answerer needs --llm-model or ATA_LLM_MODEL "
                           "(the model name the endpoint serves)")

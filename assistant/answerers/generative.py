@@ -60,7 +60,20 @@ class ChatModelAnswerer:
                     yield chunk.content
         except self._errors as exc:
             raise AnswererError(f"the answer model ({self._where}) failed: "
-                                f"{_one_line(exc)}; or use --answerer extractive") from None
+                                f"{_one_line(exc)}; or use --answerer extractive",
+                                reason=_reason(exc)) from None
+
+
+def _reason(exc: Exception) -> str:
+    """How a model call failed, in words that say nothing of where the model runs."""
+    name, status = type(exc).__name__, getattr(exc, "status_code", None)
+    if "Timeout" in name:
+        return "timed out"
+    if isinstance(status, int):
+        return f"answered with HTTP status {status}"
+    if "Connection" in name:
+        return "could not be reached"
+    return "failed"
 
 
 def _one_line(exc: Exception) -> str:
