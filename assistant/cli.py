@@ -22,6 +22,9 @@ from source.errors import AppError, ConfigError, InputError, run_cli
 from source.files import open_regular
 
 log = logging.getLogger("assistant")
+# An over-long batch line is skipped to its end, but no further than this: a stream with
+# no line ends (`--batch - < /dev/zero`) ends the batch instead of spinning forever.
+MAX_SKIP = 64 * MAX_JSON_BYTES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,13 +135,23 @@ def batch(assistant, path: str, out: TextIO) -> int:  # noqa: ANN001 - Assistant
     is 2 when any line failed, so scripts notice.
     """
     stream = sys.stdin.buffer if path == "-" else open_regular(path, "batch file")
-    failed = 0
+    failed, number = 0, 0
     with stream:
-        for number, raw in enumerate(_lines(stream), 1):
-            result = _batch_line(assistant, number, raw)
-            failed += "error" in result
-            print(_json_line(result), file=out, flush=True)
+        try:
+            for number, raw in enumerate(_lines(stream), 1):
+                result = _batch_line(assistant, number, raw)
+                failed += "error" in result
+                print(_json_line(result), file=out, flush=True)
+        except _Endless:
+            print(_json_line({"line": number + 1, "error": f"line {number + 1}: no line end "
+                              f"within {MAX_SKIP:,} bytes; the rest of the input is not "
+                              "read"}), file=out, flush=True)
+            return 2
     return 2 if failed else 0
+
+
+class _Endless(Exception):
+    """A line with no end in sight (`--batch - < /dev/zero`): reading on would never end."""
 
 
 def _batch_line(assistant, number: int, raw: bytes) -> dict:  # noqa: ANN001 - Assistant
@@ -184,11 +197,15 @@ def _decoded(text: str, what: str = "the question") -> str:
 
 def _lines(stream: BinaryIO) -> Iterator[bytes]:
     """Lines as bytes, each read at most MAX_JSON_BYTES + 1 at a time: a huge line is cut
-    (and reported as over the limit), never held whole, and the next line still runs."""
+    (and reported as over the limit), never held whole, and the next line still runs; a
+    line still without its end after MAX_SKIP bytes ends the batch (`_Endless`)."""
     while line := stream.readline(MAX_JSON_BYTES + 1):
         if len(line) > MAX_JSON_BYTES and not line.endswith(b"\n"):
+            skipped = len(line)
             while (rest := stream.readline(MAX_JSON_BYTES)) and not rest.endswith(b"\n"):
-                pass
+                skipped += len(rest)
+                if skipped > MAX_SKIP:
+                    raise _Endless
         yield line
 
 

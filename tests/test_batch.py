@@ -59,3 +59,36 @@ def test_every_batch_line_gets_one_output_line_in_order(tmp_path):
     assert "5,000 digits" in failed[3] and "4,400 digits" in failed[4]
     assert "empty line" in failed[8] and "the answer model" in failed[12]
     assert failed[13].startswith("line 13: internal error")
+
+
+class ZerosFake(io.RawIOBase):
+    """Not a device: `limit` zero bytes and no line end, counting what was read (a real
+    /dev/zero never ends, so reading it all is the bug this catches)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.read_bytes = limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # noqa: ANN001
+        n = min(len(buffer), self.limit - self.read_bytes)
+        buffer[:n] = bytes(n)
+        self.read_bytes += n
+        return n
+
+
+def test_a_batch_from_a_stream_with_no_line_end_stops_with_one_error_line(monkeypatch):
+    """`ask --batch - < /dev/zero` read forever: the over-long line was skipped to an end
+    that never came. Now the skipping stops after MAX_SKIP bytes with one error line."""
+    import sys
+
+    from assistant import cli
+
+    zeros = ZerosFake(limit=cli.MAX_SKIP * 3)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(zeros)))
+    out = io.StringIO()
+    assert batch(fake_assistant(), "-", out) == 2
+    (line,) = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert line["line"] == 1 and "no line end" in line["error"]
+    assert zeros.read_bytes <= cli.MAX_SKIP + 2 * cli.MAX_JSON_BYTES + io.DEFAULT_BUFFER_SIZE
