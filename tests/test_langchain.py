@@ -261,6 +261,19 @@ def test_callbacks_and_tags_see_the_retrieval_with_its_documents(runnable, retri
     assert [d.page_content for d in documents] == [c["quote"] for c in answer["citations"]]
 
 
+def test_astream_events_show_the_retrieval_with_its_documents(runnable, retriever):
+    async def events():
+        return [e async for e in runnable.astream_events(WINTER, {"tags": ["my-app"]},
+                                                         version="v2")
+                if e["event"].startswith("on_retriever")]
+
+    start, end = asyncio.run(events())
+    assert start["event"] == "on_retriever_start" and start["name"] == "ArticleRetriever"
+    assert start["data"]["input"] == {"query": WINTER} and "my-app" in start["tags"]
+    assert end["event"] == "on_retriever_end"
+    assert end["data"]["output"] == retriever.invoke(WINTER)
+
+
 def test_constructing_loads_nothing(tmp_path):
     from assistant.chain import Assistant
     from assistant.settings import load_settings
