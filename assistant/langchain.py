@@ -197,8 +197,11 @@ class AssistantRunnable(RunnableSerializable[AssistantInput, dict]):
         question, history = parse_input(_only([i async for i in inputs]))
         drafted = await self.retriever.aprepare(question, history, run_manager.get_child())
         pieces = as_shown(self.retriever.scope().write(drafted))
-        while (piece := await run_in_executor(None, next, pieces, None)) is not None:
-            yield _chunk(piece)
+        try:
+            while (piece := await run_in_executor(None, next, pieces, None)) is not None:
+                yield _chunk(piece)
+        finally:  # a consumer that stops early closes the answerer's stream (a model call)
+            pieces.close()
 
 
 def parse_input(value: object) -> tuple[str, list[Message]]:

@@ -230,6 +230,30 @@ def test_astream_yields_what_stream_yields():
     assert without_timings(got[-1]) == without_timings(expected[-1])
 
 
+def test_it_streams_inside_a_sequence(runnable, bees):
+    from langchain_core.runnables import RunnableLambda
+
+    chain = RunnableLambda(str.strip) | runnable
+    chunks = list(chain.stream(f"  {HONEY}  "))
+    assert "".join(c.get("answer", "") for c in chunks) == bees.ask(HONEY).answer
+    assert chunks[-1]["citations"] == bees.ask(HONEY).to_json()["citations"]
+
+
+def test_an_astream_left_early_closes_the_answerers_stream():
+    from tests.fakes import GatedAnswerer
+
+    answerer = GatedAnswerer()
+    answerer.gate.set()
+    runnable = AssistantRunnable(assistant=make_fake_assistant(answerer=answerer))
+
+    async def first_piece():
+        async for chunk in runnable.astream(WINTER):
+            return chunk
+
+    assert "answer" in asyncio.run(first_piece())
+    assert answerer.asked == [WINTER] and answerer.finished == []
+
+
 @pytest.mark.parametrize("bad", [{"q": WINTER}, {"question": WINTER, "extra": 1}, 42,
                                  {"question": WINTER, "history": "nope"}, "   "])
 def test_bad_input_is_an_input_error(runnable, bad):
