@@ -90,7 +90,7 @@ class ArticleRetriever(BaseRetriever):
         return self.documents(self._prepare(query, history))
 
     def _prepare(self, question: str, history: Sequence[Message]) -> Drafted:
-        return self.scope().prepare(question, history)
+        return self.scope().prepare(question, parse_history(list(history)))
 
     # -- for AssistantRunnable: retrieve as a child run, keep what the answer is written from
     def prepare(self, question: str, history: Sequence[Message],

@@ -144,6 +144,12 @@ def test_a_follow_up_is_retrieved_with_its_history(retriever):
     assert "Secondly, varroa mites weaken the bees." in followed
 
 
+@pytest.mark.parametrize("history", [[{"role": "system", "content": "x"}], [{"role": "user"}]])
+def test_a_bad_history_is_an_input_error(retriever, history):
+    with pytest.raises(InputError, match="history: message 0"):
+        retriever.invoke(WINTER, history=history)
+
+
 def test_async_retrieval_returns_the_same_documents(retriever):
     async def both():
         return await asyncio.gather(retriever.ainvoke(WINTER), retriever.ainvoke(HONEY))
