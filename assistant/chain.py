@@ -212,7 +212,12 @@ class Assistant:
     def stream(self, question: str, history: Sequence[Message] = ()
                ) -> Iterator[str | Result]:
         """Yield the answer's text as it is written, then the finished `Result` last."""
-        drafted = self._prepare(question, history)
+        yield from self.write(self.prepare(question, history))
+
+    def write(self, drafted: Drafted) -> Iterator[str | Result]:
+        """Write, check and cite an answer from what `prepare` retrieved: its text as it is
+        written, then the finished `Result` last (a LangChain run retrieves, reports the
+        retrieved sentences to its callbacks, then writes)."""
         assert self._answerer is not None
         started = time.perf_counter()
         if not drafted.candidate.verdict.answerable:
@@ -236,7 +241,7 @@ class Assistant:
     def draft(self, question: str, history: Sequence[Message] = ()) -> Drafted:
         """The answerer's draft with what it was written from, before the support check
         (calibration re-checks one draft under several thresholds)."""
-        drafted = self._prepare(question, history)
+        drafted = self.prepare(question, history)
         assert self._answerer is not None
         started = time.perf_counter()
         draft = (self._refusal() if not drafted.candidate.verdict.answerable
@@ -244,8 +249,8 @@ class Assistant:
         drafted.timings["answer"] = _ms_since(started)
         return replace(drafted, draft=draft)
 
-    def _prepare(self, question: str, history: Sequence[Message]) -> Drafted:
-        """The stages up to the plan: analyse, score, select, verify."""
+    def prepare(self, question: str, history: Sequence[Message] = ()) -> Drafted:
+        """The stages up to the plan: analyse, score, select, verify (no answer written)."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
 

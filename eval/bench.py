@@ -22,6 +22,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.cross_encoders import BaseCrossEncoder
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda
@@ -169,6 +170,56 @@ def _first_document_answer(x: dict) -> str:
     return x["context"][0].page_content if x["context"] else ""
 
 
+class PromptCounter(BaseCallbackHandler):
+    """Counts the characters of every message a chat model is sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+
+    def on_chat_model_start(self, serialized: dict, messages: list, **kwargs: object) -> None:
+        self.sent.append(sum(len(m.content) for batch in messages for m in batch))
+
+
+def compare_retrievers(assistant: Assistant, cases: Sequence[Case]) -> dict:
+    """The textbook `create_retrieval_chain(retriever, create_stuff_documents_chain(llm,
+    TEXTBOOK_PROMPT))` with its vector-store retriever (top `TEXTBOOK_K` windows) and with
+    ours (`ArticleRetriever`: the sentences the assistant would cite; none when it would
+    refuse), on the same questions (without their chat history: the textbook chain takes
+    one string). The model is a fake (`FakeListChatModel`): what is measured is whether a
+    gold sentence is among the documents and how many characters the model is sent."""
+    from langchain_classic.chains import create_retrieval_chain
+    from langchain_classic.chains.combine_documents import create_stuff_documents_chain
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from assistant.langchain import ArticleRetriever
+
+    fake = FakeListChatModel(responses=["(a fake model's reply: only its prompt is counted)"])
+    retrievers = {"textbook": assistant.index.vectorstore.as_retriever(
+                      search_kwargs={"k": TEXTBOOK_K}),
+                  "ours": ArticleRetriever(assistant=assistant)}
+    chains = {name: create_retrieval_chain(r, create_stuff_documents_chain(fake,
+                                                                          TEXTBOOK_PROMPT))
+              for name, r in retrievers.items()}
+    figures: dict[str, dict[str, list]] = {n: {"hit": [], "docs": [], "chars": []}
+                                           for n in chains}
+    answerable = [c for c in cases if c.answerable and c.gold_sentence_ids]
+    for case in answerable:
+        for name, chain in chains.items():
+            counter = PromptCounter()
+            out = chain.invoke({"input": case.question}, {"callbacks": [counter]})
+            found = {int(i) for d in out["context"] for i in str(
+                d.metadata.get("sentence_ids", d.metadata.get("sentence_id"))).split(",")}
+            figures[name]["hit"].append(bool(set(case.gold_sentence_ids) & found))
+            figures[name]["docs"].append(len(out["context"]))
+            figures[name]["chars"].append(sum(counter.sent))
+    return {name: {"gold_among_documents": round(statistics.mean(f["hit"]), 3),
+                   "documents_p50": statistics.median(f["docs"]),
+                   "no_documents": sum(n == 0 for n in f["docs"]),
+                   "prompt_chars_p50": statistics.median(f["chars"]),
+                   "prompt_chars_mean": round(statistics.mean(f["chars"]), 1)}
+            for name, f in figures.items()} if answerable else {}
+
+
 def run_bench(assistant: Assistant, cases: Sequence[Case], *, processes: bool = True) -> dict:
     assistant.warm_up()
     chain = textbook_chain(assistant)
@@ -218,6 +269,7 @@ def run_bench(assistant: Assistant, cases: Sequence[Case], *, processes: bool = 
             f"{stat}_{stage}": round(ours_pcts[o][stat] / rerank_pcts[b][stat], 2)
             for stage, o, b in [("retrieval", "select", "retrieve"), ("total", "total", "total")]
             for stat in ("p50", "p95") if rerank_pcts[b][stat]},
+        "retrievers": compare_retrievers(assistant, cases),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     if processes:
@@ -264,6 +316,20 @@ def render(report: dict) -> str:
               f"{top.get('reranked', 0):.3f} in their top {TEXTBOOK_K} windows (up to "
               f"{2 * TEXTBOOK_K} sentences). Peak RSS of the bench process "
               f"{report['peak_rss_mib']} MiB."]
+    if retrievers := report.get("retrievers"):
+        lines += ["", "The textbook chain (`create_retrieval_chain` + "
+                  "`create_stuff_documents_chain`, a fake chat model) with each retriever, "
+                  "on the same questions:", "",
+                  "| retriever | gold sentence among the documents | documents p50 | "
+                  "no documents | characters sent to the model p50 / mean |",
+                  "|---|---:|---:|---:|---:|"]
+        names = {"textbook": f"vector store, top {TEXTBOOK_K} windows",
+                 "ours": "`ArticleRetriever` (the sentences the assistant cites)"}
+        for name, f in retrievers.items():
+            lines.append(f"| {names[name]} | {f['gold_among_documents']:.3f} | "
+                         f"{f['documents_p50']:g} | {f['no_documents']} | "
+                         f"{f['prompt_chars_p50']:g} / {f['prompt_chars_mean']:g} |")
+        lines.append("")
     if "process" in report:
         p = report["process"]
         lines.append(

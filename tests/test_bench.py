@@ -26,6 +26,12 @@ def test_bench_side_by_side_with_the_textbook_chain(assistant, cases):
     assert report["ratios_ours_over_textbook"]["p50_total"] > 0
     assert report["peak_rss_mib"] > 100
     assert "| total per question |" in render(report)
+    for name in ("textbook", "ours"):
+        figures = report["retrievers"][name]
+        assert 0 <= figures["gold_among_documents"] <= 1
+        assert figures["prompt_chars_mean"] > len("Answer the question using only this context")
+    assert report["retrievers"]["textbook"]["documents_p50"] == TEXTBOOK_K
+    assert "`ArticleRetriever`" in render(report)
 
 
 def test_textbook_chain_calls_the_same_chat_model(assistant, cases):
