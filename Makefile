@@ -2,6 +2,7 @@
 #   make run    install the app into .venv, build the index if missing, serve it on 127.0.0.1:7860
 #   make test   add the test, docs and eval tools, lint, pip check, build the docs strictly, run
 #               the whole test suite (what CI runs)
+#   make check  a developer's minute: ruff and the tests not marked slow
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -10,7 +11,7 @@ DEV    := $(VENV)/.installed-dev
 MODELS := $(VENV)/.test-models
 COMPILED := $(VENV)/.model-compiled
 
-.PHONY: run chat test lint docs clean train-deps train
+.PHONY: run chat test check lint docs clean train-deps train
 
 # The app: what `make run` needs, and no more.
 $(STAMP): pyproject.toml constraints.txt
@@ -59,6 +60,13 @@ test: $(DEV) $(MODELS)
 	  if [ -n "$$rest" ]; then printf '%s\n' "$$rest"; exit 1; fi
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 	$(BIN)/python -m pytest
+
+# While working: everything but the tests marked slow (pyproject's markers say which), and
+# the fuzz suite with 25 examples a property instead of 150 (tests/conftest.py's profiles);
+# `make test` still runs them all, and CI runs `make test`.
+check: $(DEV) $(MODELS)
+	$(BIN)/ruff check .
+	HYPOTHESIS_PROFILE=check $(BIN)/python -m pytest -m "not slow"
 
 # Training only (never run by `make run` or `make test`): the base model, then the fit.
 BASE := $(VENV)/.training-base

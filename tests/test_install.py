@@ -15,6 +15,7 @@ EVAL_ONLY = ("matplotlib", "langchain_classic")
 BLOCK = f"import sys\nfor name in {EVAL_ONLY!r}:\n    sys.modules[name] = None\n"
 
 
+@pytest.mark.slow
 def test_the_app_modules_import_without_the_eval_extra():
     probe = BLOCK + "import ui, assistant.cli, assistant.api, index.cli, eval.pytest_plugin\n"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
