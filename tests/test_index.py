@@ -80,6 +80,7 @@ def test_corrupt_manifest_is_rebuilt(settings, article, fake_embeddings):
     assert json.loads((second.path / "manifest.json").read_text())["windows"] > 0
 
 
+@pytest.mark.slow
 def test_foreign_chroma_store_is_detected_and_rebuilt(settings, article, fake_embeddings):
     first = ensure_index(settings, article, fake_embeddings)
     # Same manifest, but another program replaced the Chroma store with its own.

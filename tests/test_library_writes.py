@@ -41,6 +41,7 @@ def listed(data):
     return [e["article_id"] for e in json.loads(path.read_text())] if path.exists() else []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["build:written", "build:manifest", "add:indexed"])
 def test_a_killed_add_never_lists_an_article_without_its_index(setup, capsys, point):
     """Killed (SIGKILL) at a known point of `index add`, not after a random sleep: the

@@ -45,6 +45,7 @@ def folders(tmp_path):
     writable(tmp_path)  # so pytest can clean up
 
 
+@pytest.mark.slow
 def test_read_only_empty_data_folder(folders):
     data, flags, added = folders
     read_only(data)
@@ -54,6 +55,7 @@ def test_read_only_empty_data_folder(folders):
         assert_one_line(done, f"cannot write in {data}", "make it writable")
 
 
+@pytest.mark.slow
 def test_read_only_folder_with_an_index(folders, monkeypatch):
     """Chroma opens its store for writing, so it cannot serve from here: say that, not
     that the index is damaged and needs a build."""

@@ -26,6 +26,7 @@ BUILD_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_killed_builds_never_replace_the_good_index(tmp_path):
     """Each build is killed (SIGKILL) at a known point, once its vectors are written and
     once its manifest is too, just before the swap (index.store.pause_point): never by a

@@ -197,12 +197,14 @@ def test_article_html_is_escaped():
     assert "<b>" not in page and "<script>" not in page and "&lt;b&gt;" in page
 
 
+@pytest.mark.slow
 def test_build_app_without_launching(assistant):
     demo = ui.build_app(assistant)
     assert demo.title == "Ask the article"
     assert any(getattr(fn, "api_name", None) == "ask" for fn in demo.fns.values())
 
 
+@pytest.mark.slow
 def test_api_ask_turns_abusive_history_into_an_error_object(assistant):
     """Nested JSON once raised RecursionError in the server; a 4.8 MB message held a
     worker for minutes. Both are now refused before any work, as an error object."""
