@@ -109,7 +109,9 @@ def consider(question: Question, document: Document, vectors: Sequence[np.ndarra
     "model" quotes what the reader chose (ranked with the first stage's score, see
     `Reading.ranking`), shaped only by the document's structure (`evidence.shape`).
     `rules`: the rule families that run beside the reader (all of them in "rules"; in
-    "model" only the structure families "units", "pointers" and "document" apply)."""
+    "model" only the structure families "units", "pointers" and "document" shape the
+    quote, and "refusals" adds its number check and keeps a question about the whole
+    document from the reader's refusal; on the dev data it changed no pass rate)."""
     rules = RULES if mode == "rules" or reader is None else rules
     scores = score(question, document.index, document.lexicon, vectors[0])
     if len(vectors) > 1:

@@ -48,8 +48,8 @@ class Settings(IndexSettings, EndpointSettings):
     reader_depth: int = Field(16, ge=1, le=64, description="sentences the reader scores per "
                                                            "question (the first stage's best)")
     rules: str = Field(",".join(sorted(RULES)), description="hand-written rule families that "
-                       "run beside the reader ('both', 'gate'; 'model' uses only units, "
-                       "pointers and document), comma-separated: "
+                       "run beside the reader ('both', 'gate'; 'model' uses units, pointers, "
+                       "document and refusals), comma-separated: "
                        + ", ".join(sorted(RULES)))
 
     @field_validator("answerer")
