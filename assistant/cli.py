@@ -20,6 +20,7 @@ from assistant.settings import RENAMED, Settings, load_settings
 from assistant.types import Answer, Message
 from source.errors import AppError, ConfigError, InputError, run_cli
 from source.files import open_regular
+from source.text import is_utf8
 
 log = logging.getLogger("assistant")
 # An over-long batch line is skipped to its end, but no further than this: a stream with
@@ -188,10 +189,8 @@ def _json_line(result: dict) -> str:
 def _decoded(text: str, what: str = "the question") -> str:
     """Text from argv or a terminal: bytes that were not UTF-8 arrive as lone surrogates
     (Python's surrogateescape) and are refused, not dropped and answered without them."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InputError(f"{what} is not valid UTF-8 text") from None
+    if not is_utf8(text):
+        raise InputError(f"{what} is not valid UTF-8 text")
     return text
 
 

@@ -27,6 +27,7 @@ from source.errors import (
     StoreError,
     StoreUnavailableError,
 )
+from source.files import existing_part
 
 # errnos that say "not this user" or "not this disk": rebuilding would fail the same way
 ENVIRONMENT = {errno.EACCES, errno.EPERM, errno.EROFS, errno.EIO, errno.ENOSPC,
@@ -42,9 +43,7 @@ def _cause(exc: BaseException) -> str:
 
 def writable(folder: Path) -> bool:
     """Whether files can be made in `folder` (or, if it does not exist yet, its parent)."""
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    return os.access(folder, os.W_OK | os.X_OK)
+    return os.access(existing_part(folder), os.W_OK | os.X_OK)
 
 
 @contextmanager

@@ -13,7 +13,9 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from source.errors import ConfigError
+from source.files import existing_part
 from source.load import BUNDLED_ARTICLE
+from source.text import is_utf8
 
 
 class LayerSettings(BaseSettings):
@@ -31,7 +33,7 @@ class LayerSettings(BaseSettings):
             env = f"ATA_{name.upper()}"
             for value, where in ((overrides.get(name), f"flag --{name.replace('_', '-')} or "
                                   "env"), (os.environ.get(env), "env")):
-                if value is not None and not _unicode(str(value)):
+                if value is not None and not is_utf8(str(value)):
                     raise ConfigError(f"bad setting {name} ({where} {env}): not valid UTF-8 "
                                       "text (undecodable bytes, in a path too)")
         try:
@@ -122,22 +124,11 @@ class IndexSettings(LayerSettings):
 
     def check(self) -> None:
         """The data folder, or the first part of its path that exists, must be a folder."""
-        folder = self.data_dir
-        while not folder.exists() and folder != folder.parent:
-            folder = folder.parent
+        folder = existing_part(self.data_dir)
         if folder.exists() and not folder.is_dir():
             where = "" if folder == self.data_dir else f" cannot be made: {folder}"
             raise ConfigError(f"the data folder {self.data_dir}{where} is a file, not a "
                               "folder; pass another with --data-dir or ATA_DATA_DIR")
-
-
-def _unicode(text: str) -> bool:
-    """False for text holding lone surrogates: bytes that were not UTF-8 in argv or env."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def default_data_dir() -> Path:

@@ -31,6 +31,13 @@ class FileTooLargeError(OSError):
     """More bytes than the reader's limit."""
 
 
+def existing_part(path: Path) -> Path:
+    """`path`, or the nearest folder above it that exists: where making it would start."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a directory"

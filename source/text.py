@@ -7,6 +7,16 @@ _SPACES = re.compile(r"[^\S\n]+")  # any whitespace but newline, NBSP and friend
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
 
 
+def is_utf8(text: str) -> bool:
+    """False for text holding lone surrogates: bytes that were not UTF-8 in argv, the
+    environment or a terminal (Python's surrogateescape)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def normalize(text: str) -> str:
     """NFC, no control or zero-width characters, one plain space between words."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
