@@ -85,15 +85,17 @@ def build_api(assistant: Assistant, *, api_key: str | None = None, concurrency: 
     models: dict[str, tuple[str | None, str]] = {wire.MODEL_PREFIX: (None, ALL_ARTICLES)}
     for article_id, title in titles.items():
         models[f"{wire.MODEL_PREFIX}/{article_id}"] = (article_id, title)
-    viewing: dict[str, Assistant] = {}  # made on first use: its index opens when asked
+    only: dict[str, Assistant] = {}  # made on first use: its index opens when asked
 
     def answering(model: str) -> Assistant:
+        """The default model: the whole library, the main article in view; an article's
+        model: that article alone."""
         article_id = models[model][0]
         if article_id is None or len(titles) == 1:
             return assistant
-        if article_id not in viewing:
-            viewing[article_id] = assistant.viewing(article_id)
-        return viewing[article_id]
+        if article_id not in only:
+            only[article_id] = assistant.only(article_id)
+        return only[article_id]
     queue = WorkQueue(concurrency, max_queue)
     started = int(time.time())
     app = FastAPI(title="ask-the-article chat API", docs_url=None, redoc_url=None,

@@ -261,7 +261,8 @@ class Assistant:
         t = lap("embed", t)
         shelf, in_view = self.shelf, self.in_view
         ids = route(analysed, in_view, shelf.title_words(),
-                    lambda n: shelf.nearest(vectors[0], in_view, n), self.settings.library_depth)
+                    lambda n: shelf.nearest(vectors[0], in_view, n), self.settings.library_depth,
+                    lambda: shelf.similarity(in_view, vectors[0]))
         documents = [d for i in ids if (d := shelf.document(i)) is not None]
         t = lap("route", t)
         candidates = [consider(analysed, d, vectors, self._embeddings, self._policy,

@@ -39,7 +39,7 @@ class Shelved:
 class Search(Protocol):
     """The library's first-stage search (`index.search.LibrarySearch`)."""
 
-    def nearest(self, vector: Any, among: Any, limit: int) -> list[str]: ...
+    def nearest(self, vector: Any, among: Any, limit: int) -> list[tuple[str, float]]: ...
 
 
 Opener = Callable[[Shelved], Document]
@@ -103,17 +103,28 @@ class Shelf:
             self._words = {i: frozenset(tokenize(t)) - STOP for i, t in self.titles.items()}
         return self._words
 
-    def nearest(self, vector: np.ndarray, exclude: str, limit: int) -> list[str]:
-        """Up to `limit` articles other than `exclude`, nearest first by the library
-        search; without one (indexes given open), the others in library order."""
+    def nearest(self, vector: np.ndarray, exclude: str, limit: int
+                ) -> list[tuple[str, float]]:
+        """Up to `limit` articles other than `exclude` with the similarity of their
+        nearest sentence, nearest first, by the library search; without one (indexes
+        given open, as tests and the eval do) the others in library order, each taken
+        as near as can be (every one is considered, as before the search)."""
         among = [i for i in self.titles if i != exclude and i not in self._failed]
         if self.search is None or limit <= 0:
-            return among[: max(limit, 0)]
+            return [(i, float("inf")) for i in among[: max(limit, 0)]]
         try:
             return self.search.nearest(vector, set(among), limit)
         except Exception as exc:  # noqa: BLE001 - the server is down: titles still route
             log.warning("the library search failed (%s); routing by titles alone", exc)
             return []
+
+    def similarity(self, article_id: str, vector: np.ndarray) -> float:
+        """Cosine similarity of an opened article's nearest sentence to `vector`, on the
+        same vectors the library search holds."""
+        document = self.document(article_id)
+        if document is None or not len(document.index.vectors.context):
+            return -1.0
+        return float(np.max(document.index.vectors.context @ vector))
 
     def only(self, article_id: str) -> Shelf:
         """This one article alone, sharing its opened document."""

@@ -94,21 +94,23 @@ class LibrarySearch:
         self.collection.delete(where={"article": article_id})
 
     def nearest(self, vector: Sequence[float] | np.ndarray, among: Collection[str],
-                limit: int) -> list[str]:
-        """Up to `limit` articles of `among`, nearest first: each ranked by its nearest
-        sentence among the question's `ROWS` nearest in the whole library."""
+                limit: int) -> list[tuple[str, float]]:
+        """Up to `limit` articles of `among` with their nearest sentence's cosine
+        similarity, nearest first, among the question's `ROWS` nearest sentences in the
+        whole library."""
         if limit <= 0 or not among:
             return []
         count = self.collection.count()
         if not count:
             return []
         found = self.collection.query(query_embeddings=[np.asarray(vector, np.float32)],
-                                      n_results=min(ROWS, count), include=["metadatas"])
-        ranked: list[str] = []
-        for meta in found["metadatas"][0]:
+                                      n_results=min(ROWS, count),
+                                      include=["metadatas", "distances"])
+        ranked: dict[str, float] = {}
+        for meta, distance in zip(found["metadatas"][0], found["distances"][0], strict=True):
             article = str(meta.get("article"))
             if article in among and article not in ranked:
-                ranked.append(article)
+                ranked[article] = round(1.0 - float(distance), 6)
                 if len(ranked) == limit:
                     break
-        return ranked
+        return list(ranked.items())

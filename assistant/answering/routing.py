@@ -30,21 +30,27 @@ def about_in_view(question: Question) -> bool:
 
 
 def route(question: Question, in_view: str, titles: Mapping[str, frozenset[str]],
-          nearest: Callable[[int], list[str]], depth: int) -> list[str]:
+          nearest: Callable[[int], list[tuple[str, float]]], depth: int,
+          in_view_similarity: Callable[[], float] = lambda: float("-inf")) -> list[str]:
     """The article in view first, then up to `depth` others: those whose titles the
-    question names (most title words first), then the nearest by the library search
-    (`nearest(n)`, called only when places are left). A question about the document
-    itself ("who wrote the article?") stays with the article in view unless it names
-    another one."""
+    question names (most title words first), then those the library search finds at
+    least as near to the question as the article in view (`nearest(n)`: article ids
+    with their nearest sentence's similarity, called only when places are left;
+    `in_view_similarity()` the same for the article in view). An article farther from
+    the question than the one in view is not worth its full stages: the one in view
+    answers, or says it does not. A question about the document itself ("who wrote the
+    article?") stays with the article in view unless it names another one."""
     by_title = sorted((i for i in titles if i != in_view and named(question, titles[i])),
                       key=lambda i: -named(question, titles[i]))[:depth]
     if about_in_view(question) and not by_title:
         return [in_view]
     chosen = [in_view, *by_title]
     if len(chosen) <= depth and not about_in_view(question):
-        for article_id in nearest(depth + 1):
+        found = nearest(depth + 1)
+        bar = in_view_similarity() if found else 0.0
+        for article_id, similarity in found:
+            if len(chosen) == depth + 1 or similarity < bar:
+                break
             if article_id not in chosen:
                 chosen.append(article_id)
-            if len(chosen) == depth + 1:
-                break
     return chosen
