@@ -4,7 +4,7 @@ topic (function words, and the words every question about a document uses)."""
 from __future__ import annotations
 
 import re
-from functools import cache
+import threading
 
 _WORD = re.compile(r"\w+")
 
@@ -16,11 +16,19 @@ NUMBER = re.compile(
     r"trillions?|dozens?|half|twice|double|triple|percent)\b", re.IGNORECASE)
 
 
-@cache
-def _stemmer():  # noqa: ANN202 - snowballstemmer has no types
-    import snowballstemmer
+_LOCAL = threading.local()
 
-    return snowballstemmer.stemmer("english")
+
+def _stemmer():  # noqa: ANN202 - snowballstemmer has no types
+    """One stemmer per thread: a Snowball stemmer keeps the word it is stemming in the
+    object, so two threads sharing one (the chat API answers in worker threads) corrupt
+    each other's words (an IndexError inside the stemmer, seen under 20 streams)."""
+    stemmer = getattr(_LOCAL, "stemmer", None)
+    if stemmer is None:
+        import snowballstemmer
+
+        stemmer = _LOCAL.stemmer = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 def tokenize(text: str) -> list[str]:
