@@ -11,9 +11,9 @@ from pydantic import Field, field_validator
 
 from assistant.answerers import ANSWERERS
 from assistant.answerers.settings import EndpointSettings
-from assistant.evidence import RULES
+from assistant.answering.evidence import RULES
 from assistant.history import MAX_MESSAGE_CHARS
-from assistant.support import JUDGE_USE
+from assistant.judging.judges import JUDGE_USE
 from index.models import model_folder
 from index.settings import IndexSettings
 from source.errors import ConfigError

@@ -17,7 +17,8 @@ BLOCK = f"import sys\nfor name in {EVAL_ONLY!r}:\n    sys.modules[name] = None\n
 
 @pytest.mark.slow
 def test_the_app_modules_import_without_the_eval_extra():
-    probe = BLOCK + "import ui, assistant.cli, assistant.api, index.cli, eval.pytest_plugin\n"
+    probe = BLOCK + ("import ui, assistant.serving.cli, assistant.serving.api, index.cli, "
+                     "eval.pytest_plugin\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -44,4 +45,4 @@ def test_an_eval_command_names_the_extra_it_needs(monkeypatch, capsys, command, 
     assert eval_main(command) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert lines == [f"error: python -m eval {command[0]} needs {package}; install the eval "
-                     "extra: .venv/bin/pip install -e '.[eval]'"]
+                     "extra: .venv/bin/pip install '.[eval]'"]

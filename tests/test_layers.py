@@ -79,7 +79,7 @@ def test_every_app_error_is_a_kind_of_the_tree():
                     assert not {"AppError"} & bases, f"{path}: {node.name}"
 
 
-@pytest.mark.parametrize("main", ["assistant.cli:main_help", "index.cli:main", "ui:main"])
+@pytest.mark.parametrize("main", ["assistant.serving.cli:main_help", "index.cli:main", "ui:main"])
 def test_every_cli_words_the_shared_flags_as_the_settings_describe_them(main, capsys):
     """--data-dir, --article and --chroma-url are declared from the settings' own field
     descriptions, so the three CLIs cannot drift apart."""
