@@ -18,7 +18,7 @@ from typing import BinaryIO, TextIO
 from assistant.history import MAX_JSON_BYTES, load_json, parse_history, read_history_file
 from assistant.settings import RENAMED, Settings, load_settings
 from assistant.types import Answer, Message
-from source.errors import AppError, ConfigError, InputError, run_cli
+from source.errors import AppError, ArgumentParser, ConfigError, InputError, run_cli
 from source.files import open_regular
 from source.text import is_utf8
 
@@ -29,7 +29,7 @@ MAX_SKIP = 64 * MAX_JSON_BYTES
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__.split("\n")[0])
+    parser = ArgumentParser(prog="python -m assistant", description=(__doc__ or "").split("\n")[0])
     common = argparse.ArgumentParser(add_help=False)
     Settings.add_flags(common, "article", "data_dir", "chroma_url", "embedding_model",
                        "answerer", "llm_base_url", "llm_model")
