@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.pipeline import Document
+from assistant.answering.pipeline import Document
 from assistant.terms import STOP, tokenize
 from source.article import Article
 

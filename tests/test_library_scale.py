@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answering.question import analyse
 from assistant.answering.routing import route
-from assistant.question import analyse
 from assistant.shelf import Shelf, Shelved
 from tests.fakes import fake_index
 
@@ -37,7 +37,7 @@ class CountingOpener:
     advance and counts each call (opening a real one takes a Chroma client and files)."""
 
     def __init__(self, indexes: dict) -> None:
-        from assistant.pipeline import Document
+        from assistant.answering.pipeline import Document
 
         self.documents = {i: Document.of(x) for i, x in indexes.items()}
         self.opened: list[str] = []
@@ -66,10 +66,10 @@ def library_assistant(library_parts, depth: int = 3, main: str = "beekeeping"):
     """A real `Assistant` over the fake library: `main` open, the rest shelved, opened
     only through the counting opener."""
     from assistant.answerers.extractive import ExtractiveAnswerer
+    from assistant.answering.pipeline import Document
     from assistant.chain import Assistant
-    from assistant.pipeline import Document
+    from assistant.judging.judges import CoverageJudge
     from assistant.settings import load_settings
-    from assistant.support import CoverageJudge
 
     indexes, search = library_parts
     opener = CountingOpener({t: x for t, x in indexes.items() if t != main})
@@ -202,7 +202,7 @@ def test_api_and_web_app_start_without_opening_any_added_article(library_parts):
     once, when first asked about."""
     from fastapi.testclient import TestClient
 
-    from assistant.api import build_api
+    from assistant.serving.api import build_api
     from ui import build_app
 
     assistant, opener = library_assistant(library_parts)
@@ -224,8 +224,8 @@ def test_api_and_web_app_start_without_opening_any_added_article(library_parts):
 def test_the_old_start_that_opened_every_article_is_caught(library_parts):
     """The check above can fail: titles read from every opened article (as before)
     open the whole library at start."""
-    from assistant.api import build_api
     from assistant.chain import Assistant
+    from assistant.serving.api import build_api
 
     class OpensAll(Assistant):
         @property

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from assistant.question import Question
+from assistant.answering.question import Question
 
 # "the article", "this text", "the author('s)": the one the reader is looking at
 IN_VIEW = re.compile(r"\b(the|this|that) (article|text|document|essay|piece|paper|page|"
