@@ -302,3 +302,32 @@ def test_list_and_remove_read_no_article(tmp_path):
     assert out.returncode == 0, out.stderr
     out = cli(["list"], data)
     assert [line.split("\t")[0] for line in out.stdout.splitlines()[1:]] == ["sailing"]
+
+
+def test_the_article_in_view_keeps_a_question_it_answers():
+    """Another article with a higher evidence score does not take a question the one in
+    view answers (unless the question names its title); the old rule, "another wins by
+    0.1", is caught by the same check."""
+    from types import SimpleNamespace
+
+    from assistant.answering.pipeline import choose
+
+    def candidate(title: str, best: float, answerable: bool = True):  # noqa: ANN202
+        article = SimpleNamespace(title=title)
+        return SimpleNamespace(verdict=SimpleNamespace(answerable=answerable),
+                               selection=SimpleNamespace(best=best),
+                               document=SimpleNamespace(index=SimpleNamespace(article=article)))
+
+    question = analyse("How much does a year of the club cost?")
+    in_view, other = candidate("Notes on Pottery", 0.5), candidate("Notes on Sailing", 0.9)
+    assert choose(question, [in_view, other]) is in_view
+    refusing = candidate("Notes on Pottery", 0.5, answerable=False)
+    assert choose(question, [refusing, other]) is other
+    named = analyse("How much does a year of sailing notes cost?")
+    assert choose(named, [in_view, other]) is other
+
+    def old_choose(question, candidates):  # noqa: ANN001, ANN202 - the rule before
+        main, best = candidates[0], max(candidates[1:], key=lambda c: c.selection.best)
+        return best if best.selection.best > main.selection.best + 0.1 else main
+
+    assert old_choose(question, [in_view, other]) is not in_view  # caught above
