@@ -260,17 +260,30 @@ class Assistant:
                    for text in dict.fromkeys([analysed.query, analysed.text])]
         t = lap("embed", t)
         shelf, in_view = self.shelf, self.in_view
-        ids = route(analysed, in_view, shelf.title_words(),
-                    lambda n: shelf.nearest(vectors[0], in_view, n), self.settings.library_depth,
-                    lambda: shelf.similarity(in_view, vectors[0]))
-        documents = [d for i in ids if (d := shelf.document(i)) is not None]
-        t = lap("route", t)
-        candidates = [consider(analysed, d, vectors, self._embeddings, self._policy,
-                               self._reader, self.settings.reader, self.settings.reader_depth,
-                               self.settings.rule_families)
-                      for d in documents]
+        depth, words = self.settings.library_depth, shelf.title_words()
+
+        def considered(ids: Sequence[str]) -> list[Candidate]:
+            return [consider(analysed, d, vectors, self._embeddings, self._policy,
+                             self._reader, self.settings.reader, self.settings.reader_depth,
+                             self.settings.rule_families)
+                    for i in ids if (d := shelf.document(i)) is not None]
+
+        # The article in view (and any the question names by title) first: when it
+        # answers, no other can take the question (`choose`), so the library is not
+        # searched at all; only a question it cannot answer looks further.
+        first = route(analysed, in_view, words, lambda n: [], depth)
+        candidates = considered(first)
         chosen = choose(analysed, candidates)
-        lap("select", t)
+        if not chosen.verdict.answerable and len(shelf) > len(first):
+            t = lap("select", t)
+            wider = route(analysed, in_view, words,
+                          lambda n: shelf.nearest(vectors[0], in_view, n), depth,
+                          lambda: shelf.similarity(in_view, vectors[0]))
+            candidates += considered([i for i in wider if i not in first])
+            chosen = choose(analysed, candidates)
+            lap("library", t)
+        else:
+            lap("select", t)
         plan = chosen.plan(named=len(shelf) > 1, yes_no=analysed.intent == "yesno")
         return Drafted(question, analysed, chosen, plan, None, timings, started,
                        tuple(c.document.index.article.title for c in candidates))

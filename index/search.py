@@ -100,12 +100,8 @@ class LibrarySearch:
         whole library."""
         if limit <= 0 or not among:
             return []
-        count = self.collection.count()
-        if not count:
-            return []
         found = self.collection.query(query_embeddings=[np.asarray(vector, np.float32)],
-                                      n_results=min(ROWS, count),
-                                      include=["metadatas", "distances"])
+                                      n_results=ROWS, include=["metadatas", "distances"])
         ranked: dict[str, float] = {}
         for meta, distance in zip(found["metadatas"][0], found["distances"][0], strict=True):
             article = str(meta.get("article"))

@@ -129,7 +129,7 @@ def test_only_depth_plus_one_articles_go_through_the_full_stages(library_parts, 
 
     monkeypatch.setattr(chain, "consider", counting)
     assistant, opener = library_assistant(library_parts, depth)
-    answer = assistant.ask("How much does a year of sailing cost?")
+    answer = assistant.ask("Is sailing expensive?")
     assert len(considered) <= depth + 1 and considered[0] == "beekeeping"
     assert len(opener.opened) <= depth
     if depth:
@@ -145,7 +145,7 @@ def test_a_routing_that_ignores_the_depth_is_caught(library_parts, monkeypatch):
     monkeypatch.setattr(chain, "route", lambda q, in_view, titles, *_:
                         [in_view, *(t for t in titles if t != in_view)])
     assistant, opener = library_assistant(library_parts, depth=1)
-    assistant.ask("How much does a year of sailing cost?")
+    assistant.ask("Is sailing expensive?")
     assert len(opener.opened) == len(TOPICS) - 1 > 1  # what the test above rules out
 
 
@@ -331,3 +331,22 @@ def test_the_article_in_view_keeps_a_question_it_answers():
         return best if best.selection.best > main.selection.best + 0.1 else main
 
     assert old_choose(question, [in_view, other]) is not in_view  # caught above
+
+
+def test_the_library_is_searched_only_for_a_question_the_article_in_view_cannot_answer(
+        library_parts):
+    """The article in view keeps every question it answers, so those cost no search."""
+    indexes, search = library_parts
+
+    class CountingSearch:
+        calls = 0
+
+        def nearest(self, *args):  # noqa: ANN002, ANN202
+            CountingSearch.calls += 1
+            return search.nearest(*args)
+
+    assistant, _ = library_assistant((indexes, CountingSearch()))
+    assert assistant.ask("When do the beekeeping clubs meet?").citations
+    assert CountingSearch.calls == 0
+    answer = assistant.ask("Is sailing expensive?")
+    assert CountingSearch.calls == 1 and answer.citations[0].article == "sailing"
