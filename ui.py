@@ -184,7 +184,9 @@ def launch(demo: Any, host: str, port: int, share: bool = False, block: bool = T
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python ui.py", description=__doc__.split("\n")[0])
+    # None under `python -OO`, which strips docstrings
+    parser = argparse.ArgumentParser(prog="python ui.py",
+                                     description=(__doc__ or "").split("\n")[0] or None)
     parser.add_argument("--host", default="127.0.0.1", help="interface to serve on")
     parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     parser.add_argument("--share", action="store_true", help="also make a public Gradio link")

@@ -29,7 +29,9 @@ MAX_SKIP = 64 * MAX_JSON_BYTES
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__.split("\n")[0])
+    # None under `python -OO`, which strips docstrings
+    parser = argparse.ArgumentParser(prog="python -m assistant",
+                                     description=(__doc__ or "").split("\n")[0] or None)
     common = argparse.ArgumentParser(add_help=False)
     Settings.add_flags(common, "article", "data_dir", "chroma_url", "embedding_model",
                        "answerer", "llm_base_url", "llm_model")

@@ -30,7 +30,9 @@ SUMMARY = ("answer_pass_rate", "pass_rate", "refusal_precision", "refusal_recall
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__.split("\n")[0])
+    # None under `python -OO`, which strips docstrings
+    parser = argparse.ArgumentParser(prog="python -m eval",
+                                     description=(__doc__ or "").split("\n")[0] or None)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="answer the eval cases and write reports")
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report folder")
