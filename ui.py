@@ -196,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read when gradio is imported
 
     def body() -> int:
-        from assistant.api import bind
+        from assistant.serving.api import bind
 
         settings = load_settings(data_dir=args.data_dir, article=args.article,
                                  chroma_url=args.chroma_url)

@@ -29,7 +29,7 @@ NOT_THE_SETTING = {
 
 # (how it is run, the module whose main(argv) parses the flags)
 PROGRAMS = (
-    ("python -m assistant", "assistant.cli"),
+    ("python -m assistant", "assistant.serving.cli"),
     ("python ui.py", "ui"),
     ("python -m index", "index.cli"),
     ("python -m eval", "eval.cli"),
@@ -187,7 +187,7 @@ def cli_page() -> str:
         if not subs and not own:
             lines += ["```", usage(program.parser), "```", ""]
     lines += ["## `pytest` (the answer-case plugin)", "",
-              "Installed with the project (entry point `pytest11`, `eval/pytest_plugin.py`);",
+              "`eval/pytest_plugin.py`, loaded by the checkout's root `conftest.py`;",
               "see [Evaluation](../evaluation.md).", "",
               "| flag or argument | value | default | meaning |", "|---|---|---|---|"]
     for names, kwargs in plugin_options():
@@ -220,7 +220,7 @@ def plugin_options() -> list[tuple[tuple[str, ...], dict]]:
 def settings_classes() -> list[tuple[str, type]]:
     """(which part reads it, the class that declares the fields), lowest layer first."""
     from assistant.answerers.settings import EndpointSettings, GenerationSettings
-    from assistant.api import ServeSettings
+    from assistant.serving.api import ServeSettings
     from assistant.settings import Settings
     from index.settings import IndexSettings
 
@@ -298,7 +298,8 @@ PARTS = {
     "answerers": "`assistant/answerers/settings.py`: what the generating answerers read",
     "assistant": "`assistant/settings.py`: the assistant's own, composed with the two above "
                  "into the one `Settings` the CLI, web app, chat API and eval read",
-    "serve": "`assistant/api.py` (`ServeSettings`): read only by `python -m assistant serve`",
+    "serve": "`assistant/serving/api.py` (`ServeSettings`): read only by "
+             "`python -m assistant serve`",
 }
 
 

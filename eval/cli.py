@@ -20,7 +20,7 @@ from source.files import read_user_file
 MAX_REPORT_BYTES = 256 << 20  # an eval report; a full run's is a few MB
 
 # What the app's install (`make run`) leaves out and `make test` installs: the `eval` extra.
-EVAL_EXTRA = "install the eval extra: .venv/bin/pip install -e '.[eval]'"
+EVAL_EXTRA = "install the eval extra: .venv/bin/pip install '.[eval]'"
 
 DEFAULT_OUT = Path("eval/reports/latest")
 DEFAULT_JUDGE = "coverage"
@@ -155,7 +155,7 @@ def _suites(args: argparse.Namespace) -> list[tuple[str, list]]:
 
 def _run(args: argparse.Namespace) -> int:
     _needs("run", "matplotlib", "matplotlib")  # the report's plots
-    from assistant.support import make_judge
+    from assistant.judging.judges import make_judge
     from eval.report import write_report
     from eval.runner import open_suite, run_suite
 

@@ -31,7 +31,7 @@ def _sections(page: str) -> dict[str, str]:
 
 
 def _settings_fields() -> list[str]:
-    from assistant.api import ServeSettings
+    from assistant.serving.api import ServeSettings
     from assistant.settings import Settings
 
     return sorted({*Settings.model_fields, *ServeSettings.model_fields})

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from assistant.answerability import load_policy
-from assistant.api import ServeSettings
+from assistant.answering.answerability import load_policy
+from assistant.serving.api import ServeSettings
 from assistant.settings import load_settings
 from source.errors import ConfigError
 
@@ -89,7 +89,7 @@ def test_a_damaged_calibration_file_is_an_error_not_the_defaults(tmp_path, conte
 
 
 def test_the_shipped_calibration_file_is_read_as_written():
-    from assistant.answerability import CALIBRATION_FILE
+    from assistant.answering.answerability import CALIBRATION_FILE
 
     data = json.loads(CALIBRATION_FILE.read_text("utf-8"))
     assert load_policy().min_score == data["min_score"]

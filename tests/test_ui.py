@@ -264,7 +264,7 @@ def test_the_app_font_covers_every_character_the_app_shows(article):
 def test_a_busy_port_is_one_line_before_anything_loads(tmp_path, capsys):
     """`python ui.py` on a taken port: one `error:` line, exit 2, and no index built (the
     port is checked before the models load, as the chat API does)."""
-    from assistant.api import bind
+    from assistant.serving.api import bind
 
     with bind("127.0.0.1", 0) as taken:
         port = taken.getsockname()[1]
