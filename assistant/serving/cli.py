@@ -243,6 +243,8 @@ def print_streamed(assistant: Assistant, question: str, history: Sequence[Messag
             answer = piece.answer
             break
         print(piece, end="", file=out, flush=True)
+    else:  # a bug: the stream always ends with its Result
+        raise AssertionError("the answer stream ended without its result")
     print("\n".join(["", *format_quotes(answer)]), file=out, flush=True)
     return answer
 
