@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from source.errors import AppError, run_cli
+from source.errors import AppError, ArgumentParser, run_cli
 from source.files import read_user_file
 
 MAX_REPORT_BYTES = 256 << 20  # an eval report; a full run's is a few MB
@@ -30,9 +30,7 @@ SUMMARY = ("answer_pass_rate", "pass_rate", "refusal_precision", "refusal_recall
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # None under `python -OO`, which strips docstrings
-    parser = argparse.ArgumentParser(prog="python -m eval",
-                                     description=(__doc__ or "").split("\n")[0] or None)
+    parser = ArgumentParser(prog="python -m eval", description=(__doc__ or "").split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="answer the eval cases and write reports")
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report folder")

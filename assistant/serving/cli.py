@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO, TypedDict
 from assistant.history import MAX_JSON_BYTES, load_json, parse_history, read_history_file
 from assistant.settings import RENAMED, Settings, load_settings
 from assistant.types import Answer, AnswerJSON, Message
-from source.errors import AppError, ConfigError, InputError, run_cli
+from source.errors import AppError, ArgumentParser, ConfigError, InputError, run_cli
 from source.files import open_regular
 from source.text import is_utf8
 
@@ -32,10 +32,8 @@ MAX_SKIP = 64 * MAX_JSON_BYTES
 
 
 def build_parser() -> argparse.ArgumentParser:
-    # None under `python -OO`, which strips docstrings
-    parser = argparse.ArgumentParser(prog="python -m assistant",
-                                     description=(__doc__ or "").split("\n")[0] or None)
-    common = argparse.ArgumentParser(add_help=False)
+    parser = ArgumentParser(prog="python -m assistant", description=(__doc__ or "").split("\n")[0])
+    common = ArgumentParser(add_help=False)  # typeshed: parents are of the parser's class
     Settings.add_flags(common, "article", "data_dir", "chroma_url", "embedding_model",
                        "answerer", "llm_base_url", "llm_model")
     common.add_argument("--min-score", type=float, help="refusal threshold on evidence scores "
