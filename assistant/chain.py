@@ -1,7 +1,7 @@
-"""The orchestrator: condense a follow-up, then the answering stages (`assistant.pipeline`),
-then write, check and cite. One `Assistant` serves the CLI, the UI and the eval, so they
-cannot answer differently. Constructing it is cheap; `warm_up()` (called on first use)
-loads the embedding model and the indexes.
+"""The orchestrator: condense a follow-up, then the answering stages
+(`assistant.answering.pipeline`), then write, check and cite. One `Assistant` serves the
+CLI, the UI and the eval, so they cannot answer differently. Constructing it is cheap;
+`warm_up()` (called on first use) loads the embedding model and the indexes.
 """
 
 from __future__ import annotations
@@ -13,18 +13,18 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from assistant import support_check
-from assistant.answerability import Policy, load_policy
 from assistant.answerers import Answerer, make_answerer
 from assistant.answerers.extractive import ExtractiveAnswerer
+from assistant.answering.answerability import Policy, load_policy
+from assistant.answering.pipeline import Candidate, Document, choose, consider
+from assistant.answering.question import Question, analyse
+from assistant.answering.reader import OnnxReader, Reader
+from assistant.answering.scoring import embed_query
 from assistant.citations import MarkerStream, resolve
 from assistant.history import Condenser, FollowUpCondenser, clean_text
-from assistant.pipeline import Candidate, Document, choose, consider
-from assistant.question import Question, analyse
-from assistant.reader import OnnxReader, Reader
-from assistant.scoring import embed_query
+from assistant.judging.check import check as check_support
+from assistant.judging.judges import Judge, make_judge, statements
 from assistant.settings import Settings
-from assistant.support import Judge, make_judge, statements
 from assistant.types import Answer, Citation, Draft, Message, Plan, Support, Trace
 from index.store import Index
 from source.errors import InputError, TooLargeError
@@ -288,7 +288,7 @@ class Assistant:
         timings = dict(drafted.timings)  # one draft may be finished more than once
         name = self._answerer.name
         if self.settings.support_check:
-            draft, replaced = support_check.check(
+            draft, replaced = check_support(
                 draft, plan.evidence, self._judge, lambda: self._fallback.answer(question, plan),
                 self._policy.min_support if min_support is None else min_support)
             name = f"{name} → extractive" if replaced else name

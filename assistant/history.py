@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from assistant.question import is_reversal, reverse
+from assistant.answering.question import is_reversal, reverse
 from assistant.types import Message
 from source.errors import InputError, TooLargeError
 from source.files import read_user_file

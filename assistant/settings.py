@@ -9,11 +9,11 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from assistant.answerers import ANSWERERS
+from assistant.answerers import known_answerer
 from assistant.answerers.settings import EndpointSettings
-from assistant.evidence import RULES
+from assistant.answering.evidence import RULES
 from assistant.history import MAX_MESSAGE_CHARS
-from assistant.support import JUDGE_USE
+from assistant.judging.judges import JUDGE_USE
 from index.models import model_folder
 from index.settings import IndexSettings
 from source.errors import ConfigError
@@ -26,7 +26,8 @@ class Settings(IndexSettings, EndpointSettings):
     """Every knob, with its env var `ATA_<NAME>`; see the README's Configuration table."""
 
     answerer: str = Field("extractive", description="answer backend: extractive, endpoint, "
-                                                     "or local:/path/to/model.gguf")
+                                                     "local:/path/to/model.gguf, or an "
+                                                     "installed package's answerer")
     support_check: bool = Field(True, description="drop answer sentences their citations "
                                                     "do not support (off only to measure "
                                                     "an answerer raw)")
@@ -55,8 +56,10 @@ class Settings(IndexSettings, EndpointSettings):
     @field_validator("answerer")
     @classmethod
     def _answerer_known(cls, spec: str) -> str:
-        if spec.partition(":")[0] not in ANSWERERS:
-            raise ValueError(f"unknown answerer {spec!r}; use: {', '.join(ANSWERERS.values())}")
+        try:
+            known_answerer(spec)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
         return spec
 
     @field_validator("judge")

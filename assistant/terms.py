@@ -47,3 +47,26 @@ ASKING = frozenset(tokenize(
     "explains describe describes tell tells give gives list name according main key "
     "point points thing things way ways exactly really actually please kind sort happen "
     "happens mean means idea ideas much many large big long old often far"))
+
+# The coverage judge's function words: a claim's content is what is left without them. A
+# narrower list than STOP on purpose: "one", "no", "not" and "must" carry a claim's meaning.
+FUNCTION_WORDS = frozenset(tokenize(
+    "a an the and or but if of to in on at by for from with as is are was were be been being "
+    "it its this that these those there their they them he his she her we our you your i "
+    "which who whom what when where why how do does did has have had will would could should "
+    "may might can also than then so such into about over after before up out all any some "
+    "more most other only very just both each"))
+
+# A number in figures: a claim whose figure the premise lacks is a contradiction.
+FIGURES = re.compile(r"\d+(?:[.,]\d+)*")
+
+# Negation as the judge compares a claim with its premise...
+NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|cannot)\b|n't\b", re.IGNORECASE)
+# ...and the wider set that denies a false premise ("unlikely", "without" included).
+DENIAL = re.compile(r"\b(not|no|never|none|neither|nor|cannot|unlikely|without)\b|n't\b",
+                    re.IGNORECASE)
+
+# A sentence that opens with a personal pronoun is about whoever the sentence before names;
+# a clause that opens with any third-person pronoun leans on an earlier one.
+OPENS_WITH_PERSON = re.compile(r"^(he|she|they|his|her|their)\b", re.IGNORECASE)
+OPENS_WITH_PRONOUN = re.compile(r"^(it|he|she|they|its|his|her|their)\b", re.IGNORECASE)

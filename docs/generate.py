@@ -24,12 +24,13 @@ WIDTH = 88  # usage lines are wrapped at this width whatever the terminal
 # Flags named like a setting that mean something else there
 NOT_THE_SETTING = {
     ("python -m eval run", "judge"),  # grades the report, not the answers
-    ("python ui.py", "host"), ("python ui.py", "port"),  # the web app's, not the chat API's
 }
+# A part whose settings only some programs read: its fields' flags are looked for there only.
+READ_BY = {"serve": {"python -m assistant"}, "web": {"python ui.py"}}
 
 # (how it is run, the module whose main(argv) parses the flags)
 PROGRAMS = (
-    ("python -m assistant", "assistant.cli"),
+    ("python -m assistant", "assistant.serving.cli"),
     ("python ui.py", "ui"),
     ("python -m index", "index.cli"),
     ("python -m eval", "eval.cli"),
@@ -187,7 +188,7 @@ def cli_page() -> str:
         if not subs and not own:
             lines += ["```", usage(program.parser), "```", ""]
     lines += ["## `pytest` (the answer-case plugin)", "",
-              "Installed with the project (entry point `pytest11`, `eval/pytest_plugin.py`);",
+              "`eval/pytest_plugin.py`, loaded by the checkout's root `conftest.py`;",
               "see [Evaluation](../evaluation.md).", "",
               "| flag or argument | value | default | meaning |", "|---|---|---|---|"]
     for names, kwargs in plugin_options():
@@ -220,25 +221,22 @@ def plugin_options() -> list[tuple[tuple[str, ...], dict]]:
 def settings_classes() -> list[tuple[str, type]]:
     """(which part reads it, the class that declares the fields), lowest layer first."""
     from assistant.answerers.settings import EndpointSettings, GenerationSettings
-    from assistant.api import ServeSettings
+    from assistant.serving.api import ServeSettings
     from assistant.settings import Settings
     from index.settings import IndexSettings
+    from webui.settings import WebSettings
 
     return [("index", IndexSettings), ("answerers", GenerationSettings),
             ("answerers", EndpointSettings), ("assistant", Settings),
-            ("serve", ServeSettings)]
+            ("serve", ServeSettings), ("web", WebSettings)]
 
 
-def setting_fields() -> Iterator[tuple[str, str, object]]:
-    """(part, field name, pydantic FieldInfo) for every setting, each once."""
+def setting_fields() -> Iterator[tuple[str, str, object, str]]:
+    """(part, field name, pydantic FieldInfo, env var) for every setting, each once."""
     for part, cls in settings_classes():
         for name, field in cls.model_fields.items():
             if name in cls.__annotations__:  # declared here, not inherited
-                yield part, name, field
-
-
-def env_var(name: str) -> str:
-    return f"ATA_{name.upper()}"
+                yield part, name, field, cls.env_name(name)
 
 
 def _type(field: object) -> str:
@@ -268,12 +266,15 @@ def _field_default(field: object) -> str:
     return "none" if value is None else _shown(value)
 
 
-def _flag_cell(name: str) -> str:
+def _flag_cell(name: str, part: str) -> str:
     """The flags that set this setting (an option whose dest is its name), and where: a
     program that takes it before its command, else the commands that take it."""
     flags: set[str] = set()
     where: list[str] = []
     for program in programs():
+        if part in READ_BY and program.command not in READ_BY[part]:
+            continue
+
         def takes(parser: argparse.ArgumentParser, command: str) -> bool:
             if (command, name) in NOT_THE_SETTING:
                 return False
@@ -298,7 +299,10 @@ PARTS = {
     "answerers": "`assistant/answerers/settings.py`: what the generating answerers read",
     "assistant": "`assistant/settings.py`: the assistant's own, composed with the two above "
                  "into the one `Settings` the CLI, web app, chat API and eval read",
-    "serve": "`assistant/api.py` (`ServeSettings`): read only by `python -m assistant serve`",
+    "serve": "`assistant/serving/api.py` (`ServeSettings`): read only by "
+             "`python -m assistant serve`",
+    "web": "`webui/settings.py` (`WebSettings`): read only by `python ui.py`, under its own "
+           "`ATA_WEB_*` variables",
 }
 
 
@@ -318,17 +322,17 @@ def config_page() -> str:
         "",
     ]
     current = None
-    for part, name, field in setting_fields():
+    for part, name, field, env in setting_fields():
         if part != current:
             current = part
             lines += [f"## {part}", "", PARTS[part] + ".", ""]
         bounds = _bounds(field)
         kind = _type(field) + (f" ({bounds})" if bounds else "")
-        lines += [f"### `{env_var(name)}`", "",
+        lines += [f"### `{env}`", "",
                   field.description or "",  # type: ignore[attr-defined]
                   "",
                   f"- setting: `{name}`; type: {kind}; default: {_field_default(field)}",
-                  f"- flag: {_flag_cell(name)}", ""]
+                  f"- flag: {_flag_cell(name, part)}", ""]
     return "\n".join(_squeeze(lines)) + "\n"
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.evidence import RULES
+from assistant.answering.evidence import RULES
 
 COLUMNS = ("pass_rate", "answer_pass_rate", "refusal_precision", "refusal_recall",
            "false_premise_handled", "answer_precision", "citation_validity", "latency_p50_ms")
@@ -27,7 +27,7 @@ def configurations(families: bool, keep: frozenset[str]) -> list[tuple[str, dict
 
 def run(groups: Sequence[tuple[str, list]], split: str, out: Path, families: bool,
         keep: frozenset[str], data_dir: str | None = None) -> str:
-    from assistant.support import make_judge
+    from assistant.judging.judges import make_judge
     from eval.report import merge
     from eval.runner import open_suite, run_suite
 

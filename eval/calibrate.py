@@ -3,7 +3,7 @@
 Each calibration case is answered once with the fitted rules switched off (every score
 threshold open); then the thresholds that best separate the cases the document answers
 from those it does not (accuracy) are chosen, each in the middle of its best
-interval, and written to `assistant/calibration.json`, which the app reads.
+interval, and written to `assistant/answering/calibration.json`, which the app reads.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.answerability import CALIBRATION_FILE, Policy
+from assistant.answering.answerability import CALIBRATION_FILE, Policy
 from assistant.chain import Assistant
 from eval.cases import Case
 

@@ -14,13 +14,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from source.errors import AppError, run_cli
+from source.errors import AppError, ArgumentParser, run_cli
 from source.files import read_user_file
 
 MAX_REPORT_BYTES = 256 << 20  # an eval report; a full run's is a few MB
 
 # What the app's install (`make run`) leaves out and `make test` installs: the `eval` extra.
-EVAL_EXTRA = "install the eval extra: .venv/bin/pip install -e '.[eval]'"
+EVAL_EXTRA = "install the eval extra: .venv/bin/pip install '.[eval]'"
 
 DEFAULT_OUT = Path("eval/reports/latest")
 DEFAULT_JUDGE = "coverage"
@@ -30,7 +30,7 @@ SUMMARY = ("answer_pass_rate", "pass_rate", "refusal_precision", "refusal_recall
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__.split("\n")[0])
+    parser = ArgumentParser(prog="python -m eval", description=(__doc__ or "").split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="answer the eval cases and write reports")
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report folder")
@@ -153,7 +153,7 @@ def _suites(args: argparse.Namespace) -> list[tuple[str, list]]:
 
 def _run(args: argparse.Namespace) -> int:
     _needs("run", "matplotlib", "matplotlib")  # the report's plots
-    from assistant.support import make_judge
+    from assistant.judging.judges import make_judge
     from eval.report import write_report
     from eval.runner import open_suite, run_suite
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Mapping, Sequence
 
-from assistant.support import ENTAILED, Judge, statements
+from assistant.judging.judges import ENTAILED, Judge, statements
 from assistant.types import Answer, Citation, Trace
 from eval.cases import Case
 from source.article import Article

@@ -151,7 +151,7 @@ class CaseItem(pytest.Item):
         self.article = article
 
     def runtest(self) -> None:
-        from assistant.support import CoverageJudge
+        from assistant.judging.judges import CoverageJudge
         from eval.metrics import case_metrics
 
         run = self.config.stash[_RUN]

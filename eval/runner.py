@@ -11,7 +11,7 @@ from dataclasses import asdict
 from tqdm import tqdm
 
 from assistant.chain import Assistant
-from assistant.support import Judge, make_judge
+from assistant.judging.judges import Judge, make_judge
 from eval.cases import SPLITS, Case
 from eval.metrics import aggregate, case_metrics
 

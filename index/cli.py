@@ -16,12 +16,12 @@ from index import library
 from index.settings import IndexSettings
 from index.store import Index, Manifest, current_manifest, open_index, wanted_manifest
 from source.article import Article
-from source.errors import AppError, ArticleError, LibraryError, StoreError, run_cli
+from source.errors import AppError, ArgumentParser, ArticleError, LibraryError, StoreError, run_cli
 from source.load import load_article
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m index", description=__doc__)
+    parser = ArgumentParser(prog="python -m index", description=__doc__)
     flags = ("article", "data_dir", "embedding_model", "chroma_url")
     # Accepted before or after the command ("index --data-dir D build" or "index build
     # --data-dir D"); after it, an absent flag must not undo one given before.

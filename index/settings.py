@@ -26,11 +26,16 @@ class LayerSettings(BaseSettings):
                                       allow_inf_nan=False)
 
     @classmethod
+    def env_name(cls, name: str) -> str:
+        """A field's env var: the class's prefix (`ATA_`, or a part's own) and its name."""
+        return f"{cls.model_config.get('env_prefix') or ''}{name.upper()}"
+
+    @classmethod
     def load(cls, **overrides: Any) -> Self:
         """From env vars, with non-None `overrides` (CLI flags) on top; a bad value is one
         `ConfigError` line naming its flag and env var."""
         for name in cls.model_fields:  # pydantic cannot even read text that is not Unicode
-            env = f"ATA_{name.upper()}"
+            env = cls.env_name(name)
             for value, where in ((overrides.get(name), f"flag --{name.replace('_', '-')} or "
                                   "env"), (os.environ.get(env), "env")):
                 if value is not None and not is_utf8(str(value)):
@@ -43,7 +48,7 @@ class LayerSettings(BaseSettings):
             name = ".".join(str(p) for p in first["loc"]) or "settings"
             where = f"flag --{name.replace('_', '-')} or env" if name in overrides else "env"
             why = " ".join(first["msg"].removeprefix("Value error, ").split())
-            raise ConfigError(f"bad setting {name} ({where} ATA_{name.upper()}): "
+            raise ConfigError(f"bad setting {name} ({where} {cls.env_name(name)}): "
                               f"{why}") from None
         settings.check()
         return settings
@@ -58,7 +63,8 @@ class LayerSettings(BaseSettings):
         for name in names:
             field = cls.model_fields[name]
             parser.add_argument(f"--{name.replace('_', '-')}",
-                                help=f"{field.description} (env ATA_{name.upper()})", **kwargs)
+                                help=f"{field.description} (env {cls.env_name(name)})",
+                                **kwargs)
 
 
 class IndexSettings(LayerSettings):

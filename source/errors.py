@@ -19,8 +19,11 @@ other layer raises these and nothing else reaches a user.
 Each message names what is wrong and, where there is one, the command that fixes it.
 """
 
+import argparse
+import re
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 
 class AppError(Exception):
@@ -92,3 +95,18 @@ def run_cli(body: Callable[[], int], interrupted: str = "interrupted") -> int:
     except KeyboardInterrupt:
         print(f"error: {interrupted}", file=sys.stderr)
         return 130
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse whose usage mistakes read like every other error here: one `error:` line
+    naming `--help`, exit status 2, instead of the usage block. Subcommands' parsers are of
+    this class too (argparse makes them with the parent's class)."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = ""
+        flag = re.match(r"argument (--[\w-]+)", message)
+        if flag and "expected one argument" in message:  # missing, or it began with "-"
+            hint = f" (a value that starts with '-' goes as {flag[1]}=VALUE)"
+        elif "required: question" in message or "unrecognized arguments: -" in message:
+            hint = " (a question that starts with '-' goes after --)"
+        self.exit(2, f"error: {self.prog}: {message}{hint}; see: {self.prog} --help\n")

@@ -52,7 +52,7 @@ def run_in_process(module: str, argv: list[str]) -> int:
     if module == "index":
         from index.cli import main
     else:
-        from assistant.cli import main
+        from assistant.serving.cli import main
     return main(argv)
 
 

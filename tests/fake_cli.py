@@ -14,7 +14,7 @@ def main(argv: list[str]) -> int:
     if module == "index":
         from index.cli import main as run
     else:
-        from assistant.cli import main as run
+        from assistant.serving.cli import main as run
     return run(args)
 
 

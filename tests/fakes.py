@@ -172,8 +172,8 @@ def fake_assistant(markdown: str = BEES, answerer: Any = None, **settings: Any):
     `answerer` defaults to the extractive one; `settings` override the defaults."""
     from assistant.answerers.extractive import ExtractiveAnswerer
     from assistant.chain import Assistant
+    from assistant.judging.judges import CoverageJudge
     from assistant.settings import load_settings
-    from assistant.support import CoverageJudge
 
     return Assistant(load_settings(**settings), index=[fake_index(markdown, "bees")],
                      answerer=answerer or ExtractiveAnswerer(), judge=CoverageJudge()

@@ -17,7 +17,7 @@ class ServedApp:
     def __init__(self, app) -> None:  # noqa: ANN001 - any ASGI app
         import uvicorn
 
-        from assistant.api import bind
+        from assistant.serving.api import bind
 
         self._sock = bind("127.0.0.1", 0)
         self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"

@@ -12,10 +12,10 @@ import httpx
 import openai
 import pytest
 
-from assistant.api import build_api
 from assistant.chain import Assistant, Result
 from assistant.citations import MARKER
 from assistant.history import MAX_JSON_BYTES, MAX_MESSAGE_CHARS
+from assistant.serving.api import build_api
 from tests.loopback import ServedApp
 
 pytestmark = pytest.mark.slow
@@ -328,7 +328,7 @@ def test_a_failing_answer_model_is_a_500_streamed_or_not(assistant, caplog):
             "retry later"
         with pytest.raises(openai.APIError, match="^the answer model could not be reached"):
             list(ask(sdk, CLASH, stream=True))
-        logged = [r.getMessage() for r in caplog.records if r.name == "assistant.api"]
+        logged = [r.getMessage() for r in caplog.records if r.name == "assistant.serving.api"]
         assert "the answer model (http://127.0.0.1:" in logged[0], logged
         refused = ask(sdk, "How do I bake sourdough bread?")  # asks no model: still answered
         assert refused.refused and refused.choices[0].message.content
@@ -514,7 +514,7 @@ def one_error_line(err):
     (["--max-queue", "-1"], "bad setting max_queue (flag --max-queue or env"),
 ])
 def test_serve_bad_flags_are_one_line(tmp_path, capsys, flags, needle):
-    from assistant.cli import main
+    from assistant.serving.cli import main
 
     assert main(["serve", "--data-dir", str(tmp_path), *flags]) == 2
     assert needle in one_error_line(capsys.readouterr().err)
@@ -522,8 +522,8 @@ def test_serve_bad_flags_are_one_line(tmp_path, capsys, flags, needle):
 
 
 def test_serve_on_a_busy_port_is_one_line(tmp_path, capsys):
-    from assistant.api import bind
-    from assistant.cli import main
+    from assistant.serving.api import bind
+    from assistant.serving.cli import main
 
     with bind("127.0.0.1", 0) as taken:
         taken.listen()

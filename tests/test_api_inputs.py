@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from assistant.api import build_api
+from assistant.serving.api import build_api
 from tests.fakes import FailingOn, GatedAnswerer, fake_assistant
 from tests.loopback import ServedApp
 
@@ -58,10 +58,10 @@ def test_a_client_leaving_mid_body_logs_no_traceback(failing_url, caplog):
                      b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
                      b'{"model": "ask-the-arti')
     deadline = time.monotonic() + 60
-    while not [r for r in caplog.records if r.name == "assistant.api"]:
+    while not [r for r in caplog.records if r.name == "assistant.serving.api"]:
         assert time.monotonic() < deadline, "the server never noticed the client left"
         time.sleep(0.02)
-    records = [r for r in caplog.records if r.name == "assistant.api"]
+    records = [r for r in caplog.records if r.name == "assistant.serving.api"]
     assert [r.getMessage() for r in records] == [
         "a client left before sending its whole request"]
     assert not any(r.exc_info for r in records)

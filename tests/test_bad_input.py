@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from assistant.cli import main
 from assistant.history import MAX_TURNS, parse_history
+from assistant.serving.cli import main
 
 
 def one_error_line(err: str) -> str:

@@ -4,7 +4,7 @@ gets exactly one output line, in order, whatever another line holds or does."""
 import io
 import json
 
-from assistant.cli import batch
+from assistant.serving.cli import batch
 from tests.fakes import FailingOn, fake_assistant
 
 
@@ -83,7 +83,7 @@ def test_a_batch_from_a_stream_with_no_line_end_stops_with_one_error_line(monkey
     that never came. Now the skipping stops after MAX_SKIP bytes with one error line."""
     import sys
 
-    from assistant import cli
+    from assistant.serving import cli
 
     zeros = ZerosFake(limit=cli.MAX_SKIP * 3)
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(zeros)))

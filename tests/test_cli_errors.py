@@ -4,12 +4,15 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
+from assistant.serving.cli import main
 from assistant.settings import load_settings
 from index.cli import main as index_main
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_cli(*args: str, data_dir, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -154,7 +157,7 @@ def test_the_default_data_folder_is_one_place_whatever_the_current_folder(tmp_pa
     """Run from a subfolder, the app once built a second index there (38 s)."""
     code = "from assistant.settings import load_settings; print(load_settings().data_dir)"
     env = {k: v for k, v in os.environ.items() if k != "ATA_DATA_DIR"}
-    env["PYTHONPATH"] = os.getcwd()  # the checkout under test, whatever is installed
+    env["PYTHONPATH"] = str(ROOT)  # the checkout is the import root, wherever we stand
     here = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=env, timeout=60)
     elsewhere = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -30,11 +30,15 @@ def _sections(page: str) -> dict[str, str]:
     return dict(zip(parts[1::2], parts[2::2], strict=True))
 
 
-def _settings_fields() -> list[str]:
-    from assistant.api import ServeSettings
+def _env_vars() -> list[str]:
+    """Every setting's env var, from the classes themselves (the web app's have a prefix
+    of their own)."""
+    from assistant.serving.api import ServeSettings
     from assistant.settings import Settings
+    from webui.settings import WebSettings
 
-    return sorted({*Settings.model_fields, *ServeSettings.model_fields})
+    return sorted({cls.env_name(name) for cls in (Settings, ServeSettings, WebSettings)
+                   for name in cls.model_fields})
 
 
 def undocumented(cli_page: str, config_page: str) -> list[str]:
@@ -58,8 +62,7 @@ def undocumented(cli_page: str, config_page: str) -> list[str]:
     plugin_section = sections.get("`pytest` (the answer-case plugin)", "")
     missing += [f"pytest: {n}" for names, _ in generate.plugin_options() for n in names
                 if f"`{n}`" not in plugin_section]
-    missing += [f"ATA_{name.upper()}" for name in _settings_fields()
-                if f"`ATA_{name.upper()}`" not in config_page]
+    missing += [env for env in _env_vars() if f"`{env}`" not in config_page]
     return missing
 
 
@@ -75,7 +78,7 @@ def test_every_flag_and_env_var_is_in_the_reference() -> None:
     # what the check counts: all five programs and every setting, not a lucky few
     assert cli.count("\n## `") == len(generate.PROGRAMS) + 1
     assert "`--max-queue`" in cli and "`--answer-baseline`" in cli
-    assert len(re.findall(r"`ATA_[A-Z_]+`", config)) >= len(_settings_fields())
+    assert len(re.findall(r"`ATA_[A-Z_]+`", config)) >= len(_env_vars())
 
 
 def test_a_reference_missing_a_flag_or_a_variable_fails_the_check() -> None:

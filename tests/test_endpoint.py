@@ -190,7 +190,7 @@ def test_a_supported_sentence_left_uncited_gets_its_citation(assistant, article)
 def test_the_eval_shows_the_raw_answer_beside_the_checked_one(assistant):
     """For a generating answerer the report keeps what the model wrote before the support
     check, so a reader sees what the check removed."""
-    from assistant.support import CoverageJudge
+    from assistant.judging.judges import CoverageJudge
     from eval.cases import load_cases
     from eval.runner import run_suite
 
@@ -210,7 +210,7 @@ def test_the_eval_shows_the_raw_answer_beside_the_checked_one(assistant):
 
 
 def test_alce_is_not_reported_with_the_judge_the_answers_were_checked_with(assistant):
-    from assistant.support import CoverageJudge
+    from assistant.judging.judges import CoverageJudge
     from eval.cases import load_cases
     from eval.runner import run_suite
 

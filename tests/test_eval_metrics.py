@@ -1,7 +1,7 @@
 """Eval metrics on hand-made answers, judged by an honest fake: `SubstringJudge` says a
 premise entails a claim exactly when the claim's text appears inside the premise."""
 
-from assistant.support import claim, statements
+from assistant.judging.judges import claim, statements
 from assistant.types import Answer, Citation, Evidence, Trace
 from eval.cases import Case
 from eval.compare import compare

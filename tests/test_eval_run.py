@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from assistant import pipeline
-from assistant.answerability import Policy
-from assistant.evidence import Selection
-from assistant.support import CoverageJudge
+from assistant.answering import pipeline
+from assistant.answering.answerability import Policy
+from assistant.answering.evidence import Selection
+from assistant.judging.judges import CoverageJudge
 from eval.cases import load_cases
 from eval.cli import main
 from eval.compare import compare

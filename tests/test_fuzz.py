@@ -26,8 +26,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.cli import batch, main
 from assistant.history import load_json, parse_history, read_history_file
+from assistant.serving.cli import batch, main
 from source.errors import ConfigError, InputError
 from tests.fakes import fake_assistant
 
@@ -265,7 +265,7 @@ def test_the_web_ask_function_answers_or_returns_one_error(bees, web_ask, questi
 def api(bees):
     from fastapi.testclient import TestClient
 
-    from assistant.api import build_api
+    from assistant.serving.api import build_api
 
     with TestClient(build_api(bees), raise_server_exceptions=False) as client:
         yield client
@@ -306,7 +306,7 @@ def test_the_chat_api_answers_or_says_what_is_wrong_never_500(bees, api, body):
 
 # -- settings from env vars ---------------------------------------------------------------------
 def _fields() -> list[str]:
-    from assistant.api import ServeSettings
+    from assistant.serving.api import ServeSettings
     from assistant.settings import Settings
 
     return sorted({*Settings.model_fields, *ServeSettings.model_fields})
@@ -324,7 +324,7 @@ env_value = st.one_of(
 
 @given(env=st.dictionaries(st.sampled_from(_fields()), env_value, min_size=1, max_size=3))
 def test_settings_from_env_load_finite_or_fail_in_one_line_naming_one(env):
-    from assistant.api import ServeSettings
+    from assistant.serving.api import ServeSettings
     from assistant.settings import Settings
 
     keys = {f"ATA_{name.upper()}".encode(): value for name, value in env.items()}

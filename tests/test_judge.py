@@ -4,7 +4,7 @@ contradiction that keeps the words) is tracked by a strict xfail."""
 
 import pytest
 
-from assistant.support import ENTAILED, CoverageJudge
+from assistant.judging.judges import ENTAILED, CoverageJudge
 
 TRADE = "In 2023, bilateral trade between Moscow and Beijing reached a record $240 billion."
 ISLAND = ("In 1971-1972, the United States used the deep conflict between the USSR and China, "

@@ -1,4 +1,4 @@
-"""The assistant inside a LangChain app (`assistant.langchain`): the retriever returns the
+"""The assistant inside a LangChain app (`assistant.serving.langchain`): the retriever returns the
 sentences the assistant cites, sliced from the article; the runnable returns the CLI's
 JSON; callbacks see the retrieval; both compose with the textbook retrieval chain.
 
@@ -21,7 +21,7 @@ from langchain_core.prompts import ChatPromptTemplate
 
 from assistant.answerers.extractive import ExtractiveAnswerer
 from assistant.citations import MARKER
-from assistant.langchain import ArticleRetriever, AssistantRunnable
+from assistant.serving.langchain import ArticleRetriever, AssistantRunnable
 from source.errors import InputError
 from tests.fakes import fake_assistant as make_fake_assistant
 
@@ -315,7 +315,7 @@ def test_constructing_loads_nothing(tmp_path):
 
 
 def test_importing_loads_no_model():
-    code = ("import sys, assistant.langchain; "
+    code = ("import sys, assistant.serving.langchain; "
             "print(sorted(m for m in ('torch', 'onnxruntime', "
             "'sentence_transformers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -365,7 +365,7 @@ def test_the_textbook_chain_with_chat_openai_against_our_own_server(assistant):
     the question; the chain's context is our retriever's documents."""
     from langchain_openai import ChatOpenAI
 
-    from assistant.api import build_api
+    from assistant.serving.api import build_api
     from tests.loopback import ServedApp
 
     question = "How much was trade between Moscow and Beijing worth in 2023?"

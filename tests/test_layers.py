@@ -39,6 +39,45 @@ def test_the_guard_sees_an_upward_import(tmp_path):
     assert "assistant" in imported_packages(tmp_path)
 
 
+def imported_modules(where: Path) -> set[str]:
+    """Every absolute module a file or a folder's files import, as written."""
+    found = set()
+    for path in ([where] if where.is_file() else where.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module)
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+    return found
+
+
+def reaches(modules: set[str], parts: set[str]) -> set[str]:
+    return {m for m in modules for p in parts if m == p or m.startswith(p + ".")}
+
+
+# Inside assistant/: the stages and the judges know nothing of how they are composed,
+# configured or served; the judges nothing of the stages; the chain nothing of serving.
+PARTS = {
+    "answering": {"assistant.chain", "assistant.settings", "assistant.answerers",
+                  "assistant.serving"},
+    "judging": {"assistant.chain", "assistant.settings", "assistant.answerers",
+                "assistant.serving", "assistant.answering"},
+    "chain.py": {"assistant.serving"},
+}
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_the_parts_of_the_assistant_import_downwards_only(part):
+    assert not reaches(imported_modules(ROOT / "assistant" / part), PARTS[part])
+
+
+def test_the_guard_sees_a_judge_that_imports_a_stage(tmp_path):
+    """The check above can fail: a judge reaching into the answering stages is caught."""
+    (tmp_path / "judge.py").write_text("from assistant.answering.question import analyse\n")
+    assert reaches(imported_modules(tmp_path), PARTS["judging"]) == {
+        "assistant.answering.question"}
+
+
 def test_each_layer_owns_its_settings_and_the_top_composes_them():
     index, generation = set(IndexSettings.model_fields), set(EndpointSettings.model_fields)
     assert not any(f.startswith("llm_") or f in ("answerer", "judge") for f in index)
@@ -79,7 +118,7 @@ def test_every_app_error_is_a_kind_of_the_tree():
                     assert not {"AppError"} & bases, f"{path}: {node.name}"
 
 
-@pytest.mark.parametrize("main", ["assistant.cli:main_help", "index.cli:main", "ui:main"])
+@pytest.mark.parametrize("main", ["assistant.serving.cli:main_help", "index.cli:main", "ui:main"])
 def test_every_cli_words_the_shared_flags_as_the_settings_describe_them(main, capsys):
     """--data-dir, --article and --chroma-url are declared from the settings' own field
     descriptions, so the three CLIs cannot drift apart."""

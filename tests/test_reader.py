@@ -10,11 +10,11 @@ import shutil
 import numpy as np
 import pytest
 
-from assistant.compose import render
-from assistant.pipeline import Document, consider
-from assistant.question import analyse
-from assistant.reader import MODEL_DIR, OnnxReader, Reading, chosen
-from assistant.scoring import embed_query
+from assistant.answering.compose import render
+from assistant.answering.pipeline import Document, consider
+from assistant.answering.question import analyse
+from assistant.answering.reader import MODEL_DIR, OnnxReader, Reading, chosen
+from assistant.answering.scoring import embed_query
 from source.errors import ModelError
 from tests.fakes import BagOfWordsEmbeddings, KeywordReaderFake, fake_index
 from tests.test_stages import GARDEN, TEST_POLICY
@@ -113,7 +113,7 @@ def test_a_question_asking_for_a_list_gets_all_its_items(doc):
 
 def test_shaping_without_units_would_drop_the_other_reasons(doc, monkeypatch):
     """The guarantee above is the shaping's: a shape() that never takes the unit fails it."""
-    import assistant.evidence as evidence
+    import assistant.answering.evidence as evidence
 
     monkeypatch.setattr(evidence, "_unit_of_pick", lambda *args: None)
     _, text = ask(doc, "What makes new colonies die off?", KeywordReaderFake(answers=REASONS),

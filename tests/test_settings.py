@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from assistant.answerability import load_policy
-from assistant.api import ServeSettings
+from assistant.answering.answerability import load_policy
+from assistant.serving.api import ServeSettings
 from assistant.settings import load_settings
 from source.errors import ConfigError
 
@@ -67,7 +67,7 @@ EMBEDDING_NOT_A_MODEL = [
 def test_an_embedding_model_folder_that_is_not_a_model_is_one_line_in_process(
         tmp_path, capsys, monkeypatch):
     """It was a 72-line traceback from deep inside the model loader."""
-    from assistant.cli import main
+    from assistant.serving.cli import main
 
     monkeypatch.setenv("ATA_EMBEDDING_MODEL", "/etc")
     assert main(["ask", "--data-dir", str(tmp_path), "Who wrote it?"]) == 2
@@ -106,7 +106,7 @@ def test_a_damaged_calibration_file_is_an_error_not_the_defaults(tmp_path, conte
 
 
 def test_the_shipped_calibration_file_is_read_as_written():
-    from assistant.answerability import CALIBRATION_FILE
+    from assistant.answering.answerability import CALIBRATION_FILE
 
     data = json.loads(CALIBRATION_FILE.read_text("utf-8"))
     assert load_policy().min_score == data["min_score"]

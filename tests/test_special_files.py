@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from assistant.cli import main as ask_main
+from assistant.serving.cli import main as ask_main
 from index.cli import main as index_main
 from source.errors import ArticleError, InputError, TooLargeError
 from source.files import read_user_file

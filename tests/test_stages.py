@@ -6,11 +6,11 @@ import math
 
 import pytest
 
-from assistant.answerability import Policy, load_policy
-from assistant.compose import render
-from assistant.pipeline import Document, consider
-from assistant.question import analyse
-from assistant.scoring import embed_query
+from assistant.answering.answerability import Policy, load_policy
+from assistant.answering.compose import render
+from assistant.answering.pipeline import Document, consider
+from assistant.answering.question import analyse
+from assistant.answering.scoring import embed_query
 from tests.fakes import BagOfWordsEmbeddings, fake_index
 
 GARDEN = """# Keeping Bees in a City Garden
@@ -152,7 +152,7 @@ def test_the_calibrated_values_are_the_ones_the_app_reads():
     check the shipped one is read as written."""
     import json
 
-    from assistant.answerability import CALIBRATION_FILE
+    from assistant.answering.answerability import CALIBRATION_FILE
 
     data = json.loads(CALIBRATION_FILE.read_text("utf-8"))
     policy = load_policy()
@@ -194,7 +194,7 @@ def test_a_judging_question_gets_the_authors_verdict_on_a_list():
 def test_a_sentence_opening_with_a_pronoun_is_about_the_name_before_it():
     """'The main buyer is Anna. She takes …': a question about Anna finds the second
     sentence by her name, which only the sentence before it says."""
-    from assistant.scoring import Lexicon
+    from assistant.answering.scoring import Lexicon
     from assistant.terms import tokenize
 
     index = fake_index("# Buyers\n\nThe main buyer is Anna. She takes the spring honey and "
@@ -266,7 +266,7 @@ COURT = "Which court handles disputes under the Acme Public Licence?"
 
 
 def _scores(text, question, kind="lexical"):
-    from assistant.scoring import Lexicon, score
+    from assistant.answering.scoring import Lexicon, score
 
     index = fake_index(text)
     q = analyse(question)
@@ -286,7 +286,7 @@ def test_the_documents_own_name_does_not_make_a_sentence_an_answer():
 
 
 def test_scoring_that_counts_the_name_fails_the_test_above(monkeypatch):
-    import assistant.scoring as scoring
+    import assistant.answering.scoring as scoring
 
     monkeypatch.setattr(scoring, "_without", lambda query, title: query)
     dense = _scores(NAMED, COURT, "dense")
@@ -298,7 +298,7 @@ def test_scoring_that_counts_the_name_fails_the_test_above(monkeypatch):
 def test_the_document_is_called_by_name_or_by_its_initials_not_by_one_word():
     """'the Acme Public Licence', 'the APL': the reader names the document; 'Acme' alone
     may be an actor the title names, which the question is about."""
-    from assistant.scoring import Lexicon, _calls_by_name
+    from assistant.answering.scoring import Lexicon, _calls_by_name
 
     lexicon = Lexicon.of(fake_index(NAMED))
     assert "apl" in lexicon.named
@@ -344,7 +344,7 @@ def test_a_list_item_that_is_itself_a_lead_in_is_quoted_with_what_follows(rules)
 
 
 def test_units_without_those_rules_fail_the_tests_above(rules, monkeypatch):
-    import assistant.evidence as evidence
+    import assistant.answering.evidence as evidence
 
     monkeypatch.setattr(evidence, "_defined_by_list", lambda question, doc, best: False)
     monkeypatch.setattr(evidence, "MAX_SUBITEMS", 0)
@@ -367,7 +367,7 @@ def test_a_yes_no_answer_keeps_the_however_that_qualifies_it():
 
 
 def test_an_answer_without_the_qualifier_fails_the_test_above(monkeypatch):
-    import assistant.evidence as evidence
+    import assistant.answering.evidence as evidence
 
     monkeypatch.setattr(evidence, "_turn_after", lambda doc, i: None)
     sale = Document.of(fake_index(SALE))
@@ -382,7 +382,7 @@ DATED = ("# Garden Rules, March 2019\n\nYou may plant bulbs in the beds before t
 def test_a_when_question_about_the_document_can_be_answered_by_its_dated_title():
     """'When were the rules written?' The date is in the title ("…, March 2019"), and
     'may' the verb is no month."""
-    from assistant.evidence import _TIME
+    from assistant.answering.evidence import _TIME
 
     dated = Document.of(fake_index(DATED))
     _, text = ask(dated, "When were the garden rules written?")
@@ -391,7 +391,7 @@ def test_a_when_question_about_the_document_can_be_answered_by_its_dated_title()
 
 
 def test_a_title_that_is_never_evidence_fails_the_test_above(monkeypatch):
-    import assistant.evidence as evidence
+    import assistant.answering.evidence as evidence
 
     monkeypatch.setattr(evidence, "_DATED", __import__("re").compile(r"(?!)"))
     dated = Document.of(fake_index(DATED))
@@ -417,7 +417,7 @@ def test_a_sentence_cut_for_length_is_quoted_whole():
 
 
 def test_quoting_only_the_matching_piece_fails_the_test_above(monkeypatch):
-    import assistant.evidence as evidence
+    import assistant.answering.evidence as evidence
 
     monkeypatch.setattr(evidence, "_whole", lambda doc, i: (i,))
     doc = Document.of(fake_index(LONG))
@@ -426,7 +426,7 @@ def test_quoting_only_the_matching_piece_fails_the_test_above(monkeypatch):
 
 
 def test_digits_in_a_link_are_no_answer_to_how_many():
-    from assistant.answerability import _new_number
+    from assistant.answering.answerability import _new_number
 
     assert not _new_number("How many hives?", "See http://example.org/hives/2.0/ for hives.")
     assert _new_number("How many hives?", "There are 12 hives.")
@@ -453,9 +453,9 @@ def test_a_pronoun_subject_is_no_swapped_role():
 def test_a_premise_check_blind_to_pronouns_fails_the_test_above(monkeypatch):
     import re
 
-    import assistant.answerability as answerability
+    import assistant.answering.answerability as answerability
 
-    monkeypatch.setattr(answerability, "_PRONOUN", re.compile(r"(?!)"))
+    monkeypatch.setattr(answerability, "OPENS_WITH_PRONOUN", re.compile(r"(?!)"))
     wax = Document.of(fake_index(WAX))
     candidate, _ = ask(wax, "Why was Anna interested in buying wax from Tom?")
     assert candidate.verdict.premise_rejected
@@ -505,7 +505,7 @@ def test_a_why_answer_that_only_restates_the_claim_gets_the_reason_after_it(club
 
 
 def test_selection_without_those_rules_fails_the_three_tests_above(club, monkeypatch):
-    import assistant.evidence as evidence
+    import assistant.answering.evidence as evidence
 
     monkeypatch.setattr(evidence, "_section", lambda *args: None)
     monkeypatch.setattr(evidence, "_with_antecedent", lambda doc, group: group)
@@ -539,7 +539,7 @@ def test_a_section_answer_keeps_the_label_that_names_each_point():
 
 
 def test_a_section_answer_without_labels_fails_the_test_above(monkeypatch):
-    import assistant.evidence as evidence
+    import assistant.answering.evidence as evidence
 
     monkeypatch.setattr(evidence, "_labelled", lambda doc, i: (i,))
     hives = Document.of(fake_index(HIVE_RISKS))

@@ -4,8 +4,8 @@ the answer after it was shown, a note and the answer that stands (CLI and chat A
 import io
 
 from assistant.chain import Result
-from assistant.cli import print_streamed
-from assistant.streaming import CHECKED_NOTE, as_shown
+from assistant.serving.cli import print_streamed
+from assistant.serving.streaming import CHECKED_NOTE, as_shown
 from assistant.types import Answer, Citation, Trace
 
 
@@ -46,7 +46,7 @@ def test_the_cli_prints_what_as_shown_yields_then_the_quotes():
 
 def test_an_extractive_answer_prints_each_quote_once():
     """The reference list gives only where a quote is when the answer already shows it."""
-    from assistant.cli import format_quotes
+    from assistant.serving.cli import format_quotes
     from assistant.types import Answer, Citation
 
     answer = Answer("q?", "The article says: “a quote” [1]", False,

@@ -93,7 +93,7 @@ def test_a_tiny_training_run_goes_from_int8_to_int8(tmp_path, loaded):
     int8 again and load it as the assistant does: the whole loop, in seconds."""
     import onnxruntime
 
-    from assistant.reader import MODEL_DIR, OnnxReader
+    from assistant.answering.reader import MODEL_DIR, OnnxReader
     from tests.fakes import BagOfWordsEmbeddings
     from training.base import load_bert
     from training.export import to_onnx

@@ -264,7 +264,7 @@ def test_the_app_font_covers_every_character_the_app_shows(article):
 def test_a_busy_port_is_one_line_before_anything_loads(tmp_path, capsys):
     """`python ui.py` on a taken port: one `error:` line, exit 2, and no index built (the
     port is checked before the models load, as the chat API does)."""
-    from assistant.api import bind
+    from assistant.serving.api import bind
 
     with bind("127.0.0.1", 0) as taken:
         port = taken.getsockname()[1]
@@ -281,3 +281,23 @@ def test_another_articles_quote_at_the_same_offsets_does_not_hide_an_earlier_one
     foreign = Citation(1, "x", island.start, island.end, None, "other-article")
     page = ui.render_article(article, [foreign], earlier=[island])
     assert re.search(r'<mark class="ata-q ata-earlier" id="[^"]+">Zhengbao</mark>', page)
+
+
+def test_the_web_app_reads_its_own_env_vars_not_the_chat_apis(tmp_path, monkeypatch, capsys):
+    """ATA_WEB_PORT is the web app's; the chat API's ATA_PORT never moves it. A bad value
+    is one line naming the flag and the variable, before anything loads."""
+    from assistant.serving.api import bind
+
+    monkeypatch.setenv("ATA_PORT", "not a port")  # the chat API's: ignored here
+    with bind("127.0.0.1", 0) as taken:
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("ATA_WEB_PORT", str(port))
+        assert ui.main(["--data-dir", str(tmp_path / "d")]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"error: cannot serve on 127.0.0.1:{port}: Address already in use"]
+    monkeypatch.setenv("ATA_WEB_PORT", "70000")
+    assert ui.main(["--data-dir", str(tmp_path / "d")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(
+        "error: bad setting port (flag --port or env ATA_WEB_PORT)")
+    assert not (tmp_path / "d").exists()

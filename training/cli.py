@@ -4,12 +4,12 @@ reader trained, its premise and yes/no heads fitted, shipped into
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import sys
 from pathlib import Path
 
+from source.errors import ArgumentParser
 from training import corpus, splits
 from training.fit import CONFIG, RUNS, Config
 
@@ -17,7 +17,7 @@ log = logging.getLogger("training")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
+    parser = ArgumentParser(prog="python -m training", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="validate the corpus and print its counts")
     check.add_argument("prefix", nargs="?", help="only documents whose id starts so")

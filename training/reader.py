@@ -24,7 +24,7 @@ def tokenizer(path: Path, max_length: int):  # -> tokenizers.Tokenizer
 
 def encode(tok, pairs: Sequence[tuple[str, str]]) -> dict[str, np.ndarray]:  # noqa: ANN001
     """The answer-time encoding, so training and answering feed the model alike."""
-    from assistant.reader import pair_feeds
+    from assistant.answering.reader import pair_feeds
 
     return pair_feeds(tok, pairs)
 

@@ -2,7 +2,7 @@
 quote with its `[n]` and section; list answers as lists. The same layout as Markdown, to
 copy with its citations.
 
-The answer's text (from `assistant.compose` or a model) marks quotes as “exact quote” [n];
+The answer's text (from `assistant.answering.compose` or a model) marks quotes as “exact quote” [n];
 where the quoted words are exactly the citation's text (`article.text[start:end]`) the quote
 becomes a block quote. Citations the text only refers to by number (a paraphrase) are shown
 as block quotes after it, so every quote stays visible word for word.

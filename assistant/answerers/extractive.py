@@ -1,4 +1,4 @@
-"""The extractive answerer: the selected sentences, laid out by `assistant.compose`.
+"""The extractive answerer: the selected sentences, laid out by `assistant.answering.compose`.
 
 Needs no language model, so it cannot say anything the article does not say.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.compose import render
+from assistant.answering.compose import render
 from assistant.types import Draft, Plan
 
 

@@ -2,7 +2,7 @@
 numbered sentences it was shown; it never sees offsets and never types a quote.
 
 The chain checks every sentence it writes against the sentences it cites
-(`assistant.support`), so grounding does not depend on the model behaving.
+(`assistant.judging.judges`), so grounding does not depend on the model behaving.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from assistant.answerers.generative import ChatModelAnswerer
 from assistant.answerers.settings import GenerationSettings
 from source.errors import ConfigError, ModelError
 
-INSTALL_HINT = "install the local extra: .venv/bin/pip install -e '.[local]'"
+INSTALL_HINT = "install the local extra: .venv/bin/pip install '.[local]'"
 USAGE = "use --answerer local:/path/to/model.gguf (any GGUF instruct model)"
 GGUF_MAGIC = b"GGUF"
 

@@ -1,5 +1,5 @@
 """`python -m assistant ask|chat|serve`: cited answers about the article on the command line,
-or over the OpenAI chat-completions API (`serve`, see `assistant.api`).
+or over the OpenAI chat-completions API (`serve`, see `assistant.serving.api`).
 
 Only answers go to stdout; progress and logs go to stderr. Every problem a user can
 cause is one `error: …` line on stderr and exit status 2.
@@ -18,7 +18,7 @@ from typing import BinaryIO, TextIO
 from assistant.history import MAX_JSON_BYTES, load_json, parse_history, read_history_file
 from assistant.settings import RENAMED, Settings, load_settings
 from assistant.types import Answer, Message
-from source.errors import AppError, ConfigError, InputError, run_cli
+from source.errors import AppError, ArgumentParser, ConfigError, InputError, run_cli
 from source.files import open_regular
 from source.text import is_utf8
 
@@ -29,7 +29,7 @@ MAX_SKIP = 64 * MAX_JSON_BYTES
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__.split("\n")[0])
+    parser = ArgumentParser(prog="python -m assistant", description=(__doc__ or "").split("\n")[0])
     common = argparse.ArgumentParser(add_help=False)
     Settings.add_flags(common, "article", "data_dir", "chroma_url", "embedding_model",
                        "answerer", "llm_base_url", "llm_model")
@@ -102,8 +102,8 @@ def ask(settings: Settings, args: argparse.Namespace) -> int:
 
 def serve(settings: Settings, args: argparse.Namespace) -> int:
     """Bind first (a busy port fails before any model loads), load, then serve."""
-    from assistant.api import ServeSettings, bind, build_api, run
     from assistant.chain import Assistant
+    from assistant.serving.api import ServeSettings, bind, build_api, run
 
     options = ServeSettings.load(host=args.host, port=args.port, api_key=args.api_key,
                                  concurrency=args.concurrency, max_queue=args.max_queue)
@@ -222,9 +222,9 @@ def format_quotes(answer: Answer) -> list[str]:
 def print_streamed(assistant, question: str, history: Sequence[Message],  # noqa: ANN001
                    out: TextIO = sys.stdout) -> Answer:
     """Print the answer as it is written, then its quotes; if the support check changed
-    it after it was shown, say so and print the checked answer (`assistant.streaming`)."""
+    it after it was shown, say so and print the checked answer (`assistant.serving.streaming`)."""
     from assistant.chain import Result
-    from assistant.streaming import as_shown
+    from assistant.serving.streaming import as_shown
 
     for piece in as_shown(assistant.stream(question, history)):
         if isinstance(piece, Result):

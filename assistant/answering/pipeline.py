@@ -11,12 +11,12 @@ from typing import Literal
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.answerability import Policy, Verdict, verdict
-from assistant.evidence import RULES, Selection, select, shape
-from assistant.question import Question
-from assistant.reader import Reader, ReaderMode, Reading, chosen, read
-from assistant.scoring import Lexicon, Scores, foreign_terms, score
-from assistant.structure import DocumentMap, map_document
+from assistant.answering.answerability import Policy, Verdict, verdict
+from assistant.answering.evidence import RULES, Selection, select, shape
+from assistant.answering.question import Question
+from assistant.answering.reader import Reader, ReaderMode, Reading, chosen, read
+from assistant.answering.scoring import Lexicon, Scores, foreign_terms, score
+from assistant.answering.structure import DocumentMap, map_document
 from assistant.terms import STOP, tokenize
 from assistant.types import Evidence, Plan
 from index.segment import context_text

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from assistant.citations import MARKER
-from assistant.terms import tokenize
+from assistant.terms import FIGURES, FUNCTION_WORDS, NEGATION, tokenize
 from index.embed import force_offline
 from index.models import model_folder, resolve_model
 from source.errors import ConfigError
@@ -112,15 +112,7 @@ class NLIJudge:
         return self.entailment([(premise, hypothesis)])[0] >= ENTAILED
 
 
-_STOP = frozenset(tokenize(
-    "a an the and or but if of to in on at by for from with as is are was were be been being "
-    "it its this that these those there their they them he his she her we our you your i "
-    "which who whom what when where why how do does did has have had will would could should "
-    "may might can also than then so such into about over after before up out all any some "
-    "more most other only very just both each"))
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|cannot)\b|n't\b", re.IGNORECASE)
 
 
 class CoverageJudge:
@@ -136,7 +128,7 @@ class CoverageJudge:
 
     @staticmethod
     def _score(premise: str, claim: str) -> float:
-        words = [w for w in tokenize(claim) if w not in _STOP]
+        words = [w for w in tokenize(claim) if w not in FUNCTION_WORDS]
         if not words or not premise:
             return 0.0
         have = set(tokenize(premise))
@@ -144,10 +136,10 @@ class CoverageJudge:
         # Negation must agree with the premise sentences that speak about the claim.
         related = [s for s in _SENTENCE_END.split(premise)
                    if sum(w in set(tokenize(s)) for w in words) >= len(words) / 2]
-        if bool(_NEGATION.search(claim)) != any(_NEGATION.search(s) for s in related):
+        if bool(NEGATION.search(claim)) != any(NEGATION.search(s) for s in related):
             coverage *= 0.4
         # A number the premise does not have (a changed year or sum) is a contradiction.
-        if not set(_NUMBER.findall(claim)) <= set(_NUMBER.findall(premise)):
+        if not set(FIGURES.findall(claim)) <= set(FIGURES.findall(premise)):
             coverage *= 0.4
         return coverage**3  # one new content word in four already means "not supported"
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from source.errors import ModelError
 
-MODEL_DIR = Path(__file__).resolve().parent / "reader_model"
+MODEL_DIR = Path(__file__).resolve().parent.parent / "reader_model"
 ReaderMode = Literal["model", "both", "gate", "rules"]
 
 

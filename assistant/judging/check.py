@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from assistant.citations import MARKER, marker
-from assistant.support import ENTAILED, Judge, Statement, statements
+from assistant.judging.judges import ENTAILED, Judge, Statement, statements
 from assistant.types import Draft, Evidence
 
 log = logging.getLogger(__name__)

@@ -26,11 +26,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
-from assistant import openai_wire as wire
 from assistant.chain import Assistant, Result
 from assistant.history import MAX_JSON_BYTES, load_json
-from assistant.streaming import as_shown
-from assistant.workers import ClientGone, QueueFull, WorkQueue, in_threads, while_connected
+from assistant.serving import wire
+from assistant.serving.streaming import as_shown
+from assistant.serving.workers import ClientGone, QueueFull, WorkQueue, in_threads, while_connected
 from index.settings import LayerSettings
 from source.errors import AnswererError, AppError, ConfigError, InputError
 

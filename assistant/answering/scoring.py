@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.question import Question
-from assistant.terms import STOP, tokenize
+from assistant.answering.question import Question
+from assistant.terms import OPENS_WITH_PERSON, STOP, tokenize
 from index.segment import Segment, context_text
 from index.store import Index
 
@@ -66,14 +66,13 @@ class Lexicon:
         return self.idf.get(term, self.rarest)
 
 
-_PRONOUN = re.compile(r"^(he|she|they|his|her|their)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<=[\s(“\"'])[A-Z][\w'’-]+")
 
 
 def _referent(sentences: Sequence[Segment], i: int) -> frozenset[str]:
     """A sentence that opens with a personal pronoun ("He will: …") is about whoever the
     sentence before it in the paragraph names: it matches a question by that name."""
-    if i == 0 or not _PRONOUN.match(sentences[i].text):
+    if i == 0 or not OPENS_WITH_PERSON.match(sentences[i].text):
         return frozenset()
     before = sentences[i - 1]
     if before.paragraph != sentences[i].paragraph:

@@ -1,5 +1,5 @@
 """The OpenAI chat-completions wire format: a request in; a completion, stream chunks or an
-error object out. Plain functions over JSON values; `assistant.api` does the HTTP.
+error object out. Plain functions over JSON values; `assistant.serving.api` does the HTTP.
 
 Fields OpenAI defines but an article assistant has no use for (temperature, max_tokens,
 tools, n …) are ignored, as OpenAI ignores unknown ones. So are system, developer and tool

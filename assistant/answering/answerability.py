@@ -17,17 +17,14 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from assistant.evidence import Selection
-from assistant.question import Question
-from assistant.reader import Reading
-from assistant.support import ENTAILED
-from assistant.terms import NUMBER as _NUMBER
-from assistant.terms import STOP, tokenize
+from assistant.answering.evidence import Selection
+from assistant.answering.question import Question
+from assistant.answering.reader import Reading
+from assistant.judging.judges import ENTAILED
+from assistant.terms import DENIAL, NUMBER, OPENS_WITH_PRONOUN, STOP, tokenize
 from source.errors import ConfigError
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
-_NEGATION = re.compile(r"\b(not|no|never|none|neither|nor|cannot|unlikely|without)\b|n't\b",
-                       re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +115,6 @@ def verdict(question: Question, selection: Selection, foreign: list[str], policy
     return Verdict(True, "answerable")
 
 
-_PRONOUN = re.compile(r"^(it|he|she|they|its|his|her|their)\b", re.IGNORECASE)
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _NOT_ONLY = re.compile(r"\bnot (only|just|merely|simply)\b", re.IGNORECASE)
 
@@ -126,9 +122,9 @@ _NOT_ONLY = re.compile(r"\bnot (only|just|merely|simply)\b", re.IGNORECASE)
 def _new_number(question: str, evidence: str) -> bool:
     """The evidence has a number the question does not already hold ("Model 3"
     asked about is no answer to "how much")."""
-    asked = {m.group().lower() for m in _NUMBER.finditer(question)}
+    asked = {m.group().lower() for m in NUMBER.finditer(question)}
     evidence = _URL.sub(" ", evidence)  # "…/2.0/" in a link is an address, not an amount
-    return any(m.group().lower() not in asked for m in _NUMBER.finditer(evidence))
+    return any(m.group().lower() not in asked for m in NUMBER.finditer(evidence))
 
 
 def _related(words: set[str], evidence: str) -> list[tuple[str, set[str]]]:
@@ -150,7 +146,7 @@ def _swapped(premise: str, names: tuple[str, ...], evidence: str) -> bool:
     if not words:
         return False
     clauses = _related(words, evidence)
-    if any(_PRONOUN.match(clause) for clause, _ in clauses):
+    if any(OPENS_WITH_PRONOUN.match(clause) for clause, _ in clauses):
         return False  # "It had …": whose roles these are, the pronoun does not say
     related = [stems for _, stems in clauses]
     subject, others = set(named[0]), [set(n) for n in named[1:]]
@@ -169,6 +165,6 @@ def _contradicts(premise: str, evidence: str) -> bool:
         return False
 
     def negated(text: str) -> bool:
-        return bool(_NEGATION.search(_NOT_ONLY.sub("", text)))
+        return bool(DENIAL.search(_NOT_ONLY.sub("", text)))
 
     return negated(premise) != any(negated(s) for s in related)

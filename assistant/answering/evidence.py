@@ -17,11 +17,10 @@ from typing import Literal
 
 import numpy as np
 
-from assistant.question import Question
-from assistant.scoring import Lexicon, Scores
-from assistant.structure import DocumentMap, Unit
-from assistant.terms import NUMBER as _NUMBER
-from assistant.terms import tokenize
+from assistant.answering.question import Question
+from assistant.answering.scoring import Lexicon, Scores
+from assistant.answering.structure import DocumentMap, Unit
+from assistant.terms import NUMBER, tokenize
 from index.store import Index
 
 Layout = Literal["quote", "quotes", "list", "summary"]
@@ -436,7 +435,7 @@ def _has_type(question: Question, text: str) -> bool:
     if question.intent == "when":
         return bool(_TIME.search(text))
     if question.intent == "number":
-        return bool(_NUMBER.search(text))
+        return bool(NUMBER.search(text))
     asked = {w.lower().strip("'’s") for w in re.findall(r"[\w'’-]+", question.text)}
     return any(w.lower().strip("'’s") not in asked
                for w in re.findall(r"(?<=\s)[A-Z][\w'’-]+", text))

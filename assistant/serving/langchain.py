@@ -31,7 +31,7 @@ from pydantic import ConfigDict, PrivateAttr
 
 from assistant.chain import Assistant, Drafted, Result
 from assistant.history import parse_history
-from assistant.streaming import as_shown
+from assistant.serving.streaming import as_shown
 from assistant.types import Message
 from source.errors import InputError
 
@@ -130,7 +130,7 @@ class AssistantRunnable(RunnableSerializable[AssistantInput, dict]):
     pieces, each holding whole `[n]` markers, exactly as the CLI and the chat API show
     them, then one last chunk with every other key (citations, refused, …); the chunks
     add up (`+`) to the invoke result unless the support check changed an answer already
-    shown, which then ends with a note and the answer that stands (`assistant.streaming`).
+    shown, which then ends with a note and the answer that stands (`assistant.serving.streaming`).
     The retrieval is a child run (`on_retriever_start`/`on_retriever_end` with the
     documents), so callbacks and tags in the `RunnableConfig` see it."""
 
