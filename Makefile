@@ -64,8 +64,9 @@ test: $(DEV) $(MODELS)
 	$(BIN)/python -m pytest
 
 # While working: everything but the tests marked slow (pyproject's markers say which), and
-# the fuzz suite with 25 examples a property instead of 150 (tests/conftest.py's profiles);
-# `make test` still runs them all, and CI runs `make test`.
+# the fuzz suite with 25 examples a property instead of 150 (tests/conftest.py's profiles):
+# 36-43 s on 2 busy cores (docs/benchmarks.md). A CLI check that needs a process of its own
+# has an in-process twin here; `make test` runs both, and CI runs `make test`.
 check: $(DEV) $(MODELS)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
