@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,6 +27,7 @@ from assistant.judging.judges import Judge, make_judge, statements
 from assistant.settings import Settings
 from assistant.types import Answer, Citation, Draft, Message, Plan, Support, Trace
 from index.store import Index
+from source.article import Article
 from source.errors import InputError, TooLargeError
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ class Assistant:
             ArticleError,
             IndexCorruptError,
             IndexMissingError,
+            LibraryError,
             StoreError,
         )
         from source.load import load_article
@@ -110,9 +112,9 @@ class Assistant:
         try:
             listed = library.entries(settings)
             unlisted = library.unlisted(settings, listed)
-        except library.LibraryError as exc:
+        except LibraryError as exc:
             log.warning("%s; answering from the main article only", exc)
-            listed = unlisted = []
+            listed, unlisted = [], []
         for path in unlisted:
             log.warning("%s is not listed in %s; answering without it; %s", path,
                         library.LIST_FILE, library.RELIST_HINT)
@@ -162,12 +164,12 @@ class Assistant:
         return self._policy.min_score
 
     @property
-    def article(self):  # noqa: ANN201 - source.Article
+    def article(self) -> Article:
         """The main article."""
         return self.index.article
 
     @property
-    def articles(self) -> dict[str, Any]:
+    def articles(self) -> dict[str, Article]:
         """Every article answers may cite, by id, the main one first."""
         self.warm_up()
         return {d.article_id: d.index.article for d in self._documents}
@@ -210,11 +212,11 @@ class Assistant:
         return self.run(question, history).answer
 
     def stream(self, question: str, history: Sequence[Message] = ()
-               ) -> Iterator[str | Result]:
+               ) -> Generator[str | Result, None, None]:
         """Yield the answer's text as it is written, then the finished `Result` last."""
         yield from self.write(self.prepare(question, history))
 
-    def write(self, drafted: Drafted) -> Iterator[str | Result]:
+    def write(self, drafted: Drafted) -> Generator[str | Result, None, None]:
         """Write, check and cite an answer from what `prepare` retrieved: its text as it is
         written, then the finished `Result` last (a LangChain run retrieves, reports the
         retrieved sentences to its callbacks, then writes)."""

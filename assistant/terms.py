@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Protocol
 
 _WORD = re.compile(r"\w+")
 
@@ -16,11 +17,20 @@ NUMBER = re.compile(
     r"trillions?|dozens?|half|twice|double|triple|percent)\b", re.IGNORECASE)
 
 
+class _Stemmer(Protocol):
+    """What we use of a snowballstemmer stemmer (the library has no types)."""
+
+    def stemWord(self, word: str) -> str: ...
+
+    def stemWords(self, words: list[str]) -> list[str]: ...
+
+
 @cache
-def _stemmer():  # noqa: ANN202 - snowballstemmer has no types
+def _stemmer() -> _Stemmer:
     import snowballstemmer
 
-    return snowballstemmer.stemmer("english")
+    stemmer: _Stemmer = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 def tokenize(text: str) -> list[str]:
