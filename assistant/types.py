@@ -72,13 +72,54 @@ class Support:
     score: float
 
 
+class Decision(TypedDict, total=False):
+    """What the stages decided for one answer (`Trace.decision`; empty until they ran)."""
+
+    intent: str  # the question's intent (assistant.answering.question.Intent)
+    layout: str  # the plan's layout
+    verdict: str  # why the verdict stage answered or declined
+    best: float  # the best sentence score, rounded
+    foreign: list[str]  # the question's words the article lacks
+    foreign_share: float  # their share of the question's focus words
+    article: str  # the article_id that answered
+
+
 @dataclass(frozen=True, slots=True)
 class Trace:
     """How an answer was found: for the UI's disclosure and for debugging."""
 
     standalone_query: str
     evidence: Sequence[Evidence] = ()  # the chosen document's best sentences, best first
-    decision: dict = field(default_factory=dict)  # layout, verdict reason, best score
+    decision: Decision = field(default_factory=lambda: Decision())
+
+
+class CitationJSON(TypedDict):
+    id: int
+    quote: str
+    start: int
+    end: int
+    section: str | None
+    article: str | None
+
+
+class SupportJSON(TypedDict):
+    sentence: str
+    citations: list[int]
+    score: float
+
+
+class AnswerJSON(TypedDict):
+    """`Answer.to_json()`: the CLI's `--json` object, the LangChain runnable's output and the
+    chat API's citations."""
+
+    question: str
+    answer: str
+    refused: bool
+    citations: list[CitationJSON]
+    support: list[SupportJSON]
+    answerer: str
+    premise_rejected: bool
+    timings_ms: dict[str, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +133,7 @@ class Answer:
     answerer: str = ""
     premise_rejected: bool = False  # the question took for granted what the article denies
 
-    def to_json(self) -> dict:
+    def to_json(self) -> AnswerJSON:
         """The `--json` object: exactly the documented keys."""
         return {
             "question": self.question,

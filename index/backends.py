@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 import chromadb
 import httpx
+from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
@@ -44,7 +45,7 @@ class VectorBackend(Protocol):
     name: str
 
     def open(self, build: Path, article: Article, embeddings: Embeddings | None,
-             metadata: dict | None = None) -> Chroma:
+             metadata: dict[str, str | int] | None = None) -> Chroma:
         """The build's collection; created (with `metadata`) only when `metadata` is given."""
         ...
 
@@ -61,8 +62,8 @@ class VectorBackend(Protocol):
         ...
 
 
-def _chroma(client: chromadb.ClientAPI, name: str, embeddings: Embeddings | None,
-            metadata: dict | None) -> Chroma:
+def _chroma(client: ClientAPI, name: str, embeddings: Embeddings | None,
+            metadata: dict[str, str | int] | None) -> Chroma:
     return Chroma(collection_name=name, embedding_function=embeddings, client=client,
                   collection_metadata=metadata,
                   collection_configuration={"hnsw": {"space": "cosine"}},
@@ -75,7 +76,7 @@ class EmbeddedBackend:
     name = "embedded"
 
     def open(self, build: Path, article: Article, embeddings: Embeddings | None,
-             metadata: dict | None = None) -> Chroma:
+             metadata: dict[str, str | int] | None = None) -> Chroma:
         client = chromadb.PersistentClient(path=str(build / "chroma"), settings=_chroma_settings())
         return _chroma(client, f"article-{article.article_id}"[:60], embeddings, metadata)
 
@@ -113,11 +114,11 @@ class ServerBackend:
         self.name = f"server {url}"
 
     @property
-    def client(self) -> chromadb.ClientAPI:
+    def client(self) -> ClientAPI:
         return _http_client(self.url, self.timeout)
 
     def open(self, build: Path, article: Article, embeddings: Embeddings | None,
-             metadata: dict | None = None) -> Chroma:
+             metadata: dict[str, str | int] | None = None) -> Chroma:
         try:
             self.client.heartbeat()  # the client connects when made, too
         except Exception as exc:  # httpx and chromadb raise many kinds when it is down
@@ -147,18 +148,21 @@ def collection_name(build: Path) -> str:
 
 
 @cache
-def _http_client(url: str, timeout: float) -> chromadb.ClientAPI:
+def _http_client(url: str, timeout: float) -> ClientAPI:
     """A client whose every request times out. Chroma makes its httpx client with
     `timeout=None` and talks to the server while it is made, so a server that accepts and
     never answers hung us for ever: the client is made in a thread we stop waiting for,
     then its httpx client gets the timeout for every later request."""
     parts = urlparse(url)
+    if not parts.hostname:  # ServerBackend checked it; this keeps the client honest alone
+        raise ConfigError(f"--chroma-url {url!r} is not an http(s)://HOST:PORT URL")
+    host = parts.hostname
     port = parts.port or (443 if parts.scheme == "https" else 8000)
-    made: list[chromadb.ClientAPI | BaseException] = []
+    made: list[ClientAPI | BaseException] = []
 
     def connect() -> None:
         try:
-            made.append(chromadb.HttpClient(host=parts.hostname, port=port,
+            made.append(chromadb.HttpClient(host=host, port=port,
                                             ssl=parts.scheme == "https",
                                             settings=_chroma_settings()))
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
@@ -171,6 +175,7 @@ def _http_client(url: str, timeout: float) -> chromadb.ClientAPI:
         raise httpx.ReadTimeout(f"no answer within {timeout:g} s")
     if isinstance(made[0], BaseException):
         raise made[0]
+    # Chroma's private httpx session: ClientAPI (the type) does not declare it
     made[0]._server._session.timeout = httpx.Timeout(timeout)  # type: ignore[attr-defined]
     return made[0]
 

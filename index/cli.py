@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any, TypedDict
 
 from tqdm import tqdm
 
@@ -35,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     flags = ("article", "data_dir", "embedding_model", "chroma_url")
     # Accepted before or after the command ("index --data-dir D build" or "index build
     # --data-dir D"); after it, an absent flag must not undo one given before.
-    common = argparse.ArgumentParser(add_help=False)
+    common = ArgumentParser(add_help=False)  # typeshed: parents are of the parser's class
     IndexSettings.add_flags(parser, *flags)
     IndexSettings.add_flags(common, *flags, default=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -206,6 +207,16 @@ def _state(settings: IndexSettings, article: Article) -> tuple[str, Manifest | N
     return "ready", have, ""
 
 
+class StatusReport(TypedDict):
+    """One article's entry in `status --json` (the main article's also sits at the top)."""
+
+    article: str  # the file, as given or in the library
+    article_id: str | None  # None: the file could not be loaded
+    state: str  # ready | stale | missing | damaged
+    problem: str | None
+    index: dict[str, Any] | None  # the manifest in service (index.store.Manifest's fields)
+
+
 def _status(settings: IndexSettings, main: Article, as_json: bool) -> int:
     """Every article answers may cite, the main one first; exit 0 only when all are
     ready (an added article whose list or copy is damaged counts as not ready)."""
@@ -223,12 +234,12 @@ def _status(settings: IndexSettings, main: Article, as_json: bool) -> int:
         except ArticleError as exc:
             articles.append((str(path), None, f"{exc}; run: python -m index remove "
                                               f"{entry.article_id}, then add it again"))
-    for path in library.unlisted(settings, listed) if len(articles) == 1 else []:
-        articles.append((str(path), None, f"{path} is not listed; {library.RELIST_HINT}"))
-    reports = []
-    for path, article, problem in articles:
+    for stray in library.unlisted(settings, listed) if len(articles) == 1 else []:
+        articles.append((str(stray), None, f"{stray} is not listed; {library.RELIST_HINT}"))
+    reports: list[StatusReport] = []
+    for name, article, problem in articles:
         state, have, why = _state(settings, article) if article else ("damaged", None, problem)
-        reports.append({"article": path, "article_id": article.article_id if article else None,
+        reports.append({"article": name, "article_id": article.article_id if article else None,
                         "state": state, "problem": why or None,
                         "index": asdict(have) if have else None})
     ok = all(r["state"] == "ready" for r in reports)
@@ -240,10 +251,11 @@ def _status(settings: IndexSettings, main: Article, as_json: bool) -> int:
             name = f"{article.article_id} ({article.content_hash[:12]})" if article \
                 else r["article"]
             print(f"{r['state']}: {name}")
-            if have := r["index"]:
-                print(f"  built {time.ctime(have['built_at'])} in {have['build_seconds']:.1f} "
-                      f"s: {have['windows']} windows, {have['sentences']} sentences, "
-                      f"{have['embedding_model']}, segmenter {have['segmenter_version']}")
+            if built := r["index"]:
+                print(f"  built {time.ctime(built['built_at'])} in "
+                      f"{built['build_seconds']:.1f} s: {built['windows']} windows, "
+                      f"{built['sentences']} sentences, {built['embedding_model']}, "
+                      f"segmenter {built['segmenter_version']}")
             if r["problem"]:
                 print(f"  {r['problem']}")
         if not ok:

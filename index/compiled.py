@@ -91,10 +91,12 @@ class CompiledEmbeddings(Embeddings):
         return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self._encode(texts).tolist()
+        rows: list[list[float]] = self._encode(texts).tolist()
+        return rows
 
     def embed_query(self, text: str) -> list[float]:
-        return self._encode([text])[0].tolist()
+        row: list[float] = self._encode([text])[0].tolist()
+        return row
 
 
 def load_compiled(cache: Path, model: Path) -> CompiledEmbeddings:
@@ -136,7 +138,9 @@ def compile_model(model: Path, folder: Path) -> None:
             self.st = st
 
         def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
-            return self.st(dict(zip(inputs, tensors, strict=True)))["sentence_embedding"]
+            out: torch.Tensor = self.st(dict(zip(inputs, tensors, strict=True)))[
+                "sentence_embedding"]
+            return out
 
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -145,7 +149,7 @@ def compile_model(model: Path, folder: Path) -> None:
         raise ModelError(f"cannot write to the model cache {folder.parent}: "
                            f"{exc.strerror or exc}") from exc
     try:
-        axes = {k: {0: "batch", 1: "tokens"} for k in inputs}
+        axes: dict[str, dict[int, str]] = {k: {0: "batch", 1: "tokens"} for k in inputs}
         with torch.inference_mode(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the exporter's tracer notes, not the user's concern
             torch.onnx.export(Pipeline().eval(), tuple(features[k] for k in inputs),

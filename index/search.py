@@ -18,12 +18,16 @@ import hashlib
 import logging
 from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index.backends import ServerBackend, _chroma_settings
 from index.settings import IndexSettings as Settings
 from source.errors import StoreUnavailableError
+
+if TYPE_CHECKING:
+    from chromadb import Collection as ChromaCollection
 
 log = logging.getLogger(__name__)
 COLLECTION = "ata-library"
@@ -49,10 +53,10 @@ class LibrarySearch:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._collection = None
+        self._collection: ChromaCollection | None = None
 
     @property
-    def collection(self):  # noqa: ANN201 - chromadb.Collection
+    def collection(self) -> ChromaCollection:
         if self._collection is None:
             settings = self._settings
             if settings.chroma_url:
@@ -100,10 +104,12 @@ class LibrarySearch:
         whole library."""
         if limit <= 0 or not among:
             return []
-        found = self.collection.query(query_embeddings=[np.asarray(vector, np.float32)],
-                                      n_results=ROWS, include=["metadatas", "distances"])
+        query = np.asarray(vector, np.float32).reshape(1, -1)
+        found = self.collection.query(query_embeddings=query, n_results=ROWS,
+                                      include=["metadatas", "distances"])
+        metadatas, distances = found["metadatas"] or [[]], found["distances"] or [[]]
         ranked: dict[str, float] = {}
-        for meta, distance in zip(found["metadatas"][0], found["distances"][0], strict=True):
+        for meta, distance in zip(metadatas[0], distances[0], strict=True):
             article = str(meta.get("article"))
             if article in among and article not in ranked:
                 ranked[article] = round(1.0 - float(distance), 6)

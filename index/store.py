@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
@@ -38,6 +39,9 @@ from index.settings import IndexSettings as Settings
 from source.article import Article
 from source.errors import IndexCorruptError, IndexMissingError
 from source.files import read_regular
+
+if TYPE_CHECKING:
+    from chromadb.api.types import PyEmbedding
 
 log = logging.getLogger(__name__)
 EMBED_BATCH = 32  # windows per embedding call: one step of the progress bar
@@ -193,15 +197,16 @@ def build_index(settings: Settings, article: Article, embeddings: Embeddings,
         vectorstore = backend.open(build, article, embeddings, metadata=wanted.key())
         log.info("embedding %d windows of %s with %s", len(units), article.article_id,
                  settings.embedding_model)
-        vectors: list[list[float]] = []
+        window_vectors: list[PyEmbedding] = []
         for first in tqdm(range(0, len(units), EMBED_BATCH), desc="embedding", unit="batch",
                           disable=not progress):
             part = units[first : first + EMBED_BATCH]
-            vectors += embeddings.embed_documents([w.search_text for w in part])
+            window_vectors += embeddings.embed_documents([w.search_text for w in part])
         for first in range(0, len(units), WRITE_BATCH):
             part = units[first : first + WRITE_BATCH]
             vectorstore._collection.upsert(
-                ids=[str(w.id) for w in part], embeddings=vectors[first : first + WRITE_BATCH],
+                ids=[str(w.id) for w in part],
+                embeddings=window_vectors[first : first + WRITE_BATCH],
                 documents=[w.search_text for w in part],
                 metadatas=[window_metadata(w) for w in part])
         log.info("embedding %d sentences and the vocabulary", len(sentences))
@@ -249,7 +254,7 @@ def window_metadata(w: Window) -> dict[str, str | int]:
             "section": w.section or ""}
 
 
-def _write_json_atomic(path: Path, data: dict | list) -> None:
+def _write_json_atomic(path: Path, data: dict[str, Any] | list[list[int]]) -> None:
     tmp = path.with_suffix(".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=2)

@@ -49,7 +49,9 @@ def embed_sentences(article: Article, sentences: list[Segment], embeddings: Embe
         rows = [v for i in range(0, len(texts), batch)
                 for v in embeddings.embed_documents(texts[i : i + batch])]
         matrix = np.asarray(rows, dtype=np.float32)
-        return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        unit: np.ndarray = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True),
+                                               1e-12)
+        return unit
 
     words = vocabulary(article.text)
     return SentenceVectors(embed([s.text for s in sentences]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from source.article import RawBlock
+from source.article import BlockKind, RawBlock
 from source.text import normalize
 
 
@@ -14,7 +14,7 @@ def read_markdown(raw: str) -> tuple[list[RawBlock], str | None]:
     tokens = MarkdownIt("commonmark").parse(normalize(raw))
     blocks: list[RawBlock] = []
     list_stack: list[list[int]] = []  # per open list: [next number] or [] for bullets
-    pending_kind = "paragraph"
+    pending_kind: BlockKind = "paragraph"
     marker = ""
     for tok in tokens:
         if tok.type == "bullet_list_open":

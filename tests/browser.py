@@ -1,12 +1,19 @@
 """Helpers for the browser tests: Debian's Chromium driven by Playwright (never a
 downloaded browser), and the few page actions every browser test needs."""
 
+import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+from webui.assets import SHOW_FIRST_QUOTE
+
 CHROMIUM = "/usr/bin/chromium"
+# Every wait is for something the page does (an element, a class, a count); this ceiling
+# only ends a hung test, so no verdict depends on how fast the machine is.
+HANG_MS = 60_000
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
@@ -42,7 +49,7 @@ def answers(page, count=1):
     try:
         page.wait_for_function(
             f"() => document.querySelectorAll('#ata-chat .ata-answer').length >= {count}",
-            timeout=60_000)
+            timeout=HANG_MS)
     except Exception:
         shoot(page, "no-answer.png", full_page=True)
         raise
@@ -60,3 +67,29 @@ def box_of(page, selector):
         "e => { const r = e.getBoundingClientRect(); "
         "return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, "
         "width: r.width, height: r.height}; }")
+
+
+# The app ends each of its events, the page's load event included, with SHOW_FIRST_QUOTE
+# (ui.build_app: `.then(None, js=SHOW_FIRST_QUOTE)`), whose first act is one querySelector
+# for the newest quote; it runs once the event's outputs are on the page. Counting those
+# calls tells a test that the load event has finished, however long it took.
+AFTER_EVENT = re.search(r'querySelector\("([^"]+)"\)', SHOW_FIRST_QUOTE).group(1)
+COUNT_EVENTS = """(() => {
+  const selector = SELECTOR, query = Document.prototype.querySelector;
+  window.ataEventsDone = 0;
+  Document.prototype.querySelector = function (s) {
+    if (s === selector) window.ataEventsDone += 1;
+    return query.call(this, s);
+  };
+})();""".replace("SELECTOR", json.dumps(AFTER_EVENT))
+
+
+def count_events(page):
+    """From the next navigation on, count the app's finished events (`events_done`)."""
+    page.add_init_script(COUNT_EVENTS)
+
+
+def events_done(page, count):
+    """Wait until `count` of the app's events (the page's load first) have finished."""
+    page.wait_for_function(f"() => window.ataEventsDone >= {count}", timeout=HANG_MS)
+    return page.evaluate("window.ataEventsDone")

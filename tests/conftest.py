@@ -17,14 +17,15 @@ from source import Article, load_article  # noqa: E402
 
 # The fuzz suite's budget (tests/test_fuzz.py). "ci", the default, keeps `make test` within
 # a few minutes; HYPOTHESIS_PROFILE=maintainer runs 20 times as many examples, and "check"
-# (what `make check` sets) a sixth as many, for a developer's minute. The
-# deadline bounds each example's time (a hang or a slow path fails, with its input); it is
-# generous because the machine is shared, and it is Hypothesis's check, not an assert.
-_FUZZ = {"deadline": 5000, "print_blob": True,
+# (what `make check` sets) a sixth as many, for a developer's minute. No deadline in "ci"
+# or "check": how long an example takes depends on the machine and its load, so a verdict
+# must not. The maintainer's run keeps a generous one, asked for by name, to find inputs
+# that take a slow path (its failure names the input; rerun it before believing it).
+_FUZZ = {"print_blob": True,
          "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
-settings.register_profile("ci", max_examples=150, **_FUZZ)
-settings.register_profile("maintainer", max_examples=3000, **_FUZZ)
-settings.register_profile("check", max_examples=25, **_FUZZ)
+settings.register_profile("ci", max_examples=150, deadline=None, **_FUZZ)
+settings.register_profile("maintainer", max_examples=3000, deadline=5000, **_FUZZ)
+settings.register_profile("check", max_examples=25, deadline=None, **_FUZZ)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

@@ -26,7 +26,7 @@ def chroma_url(tmp_path_factory):
     server = subprocess.Popen([binary, "run", "--path", str(tmp_path_factory.mktemp("chroma")),
                                "--host", "127.0.0.1", "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # only ends a hang: polled until it answers
     while True:
         try:
             collections(f"http://127.0.0.1:{port}")
@@ -34,7 +34,7 @@ def chroma_url(tmp_path_factory):
         except Exception:
             if time.monotonic() > deadline or server.poll() is not None:
                 server.kill()
-                pytest.fail("chroma run did not come up within 30 s")
+                pytest.fail("chroma run did not come up within 120 s")
             time.sleep(0.2)
     yield f"http://127.0.0.1:{port}"
     server.terminate()

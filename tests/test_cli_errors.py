@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from assistant.serving.cli import main
+from assistant.settings import load_settings
+from index.cli import main as index_main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +43,7 @@ def test_bad_questions_exit_2_in_process(tmp_path, capsys, question, needle):
     assert not (tmp_path / "indexes").exists()  # refused before any work was done
 
 
+@pytest.mark.slow  # its in-process twin: test_bad_questions_exit_2_in_process
 def test_empty_question_as_subprocess(tmp_path):
     out = run_cli("ask", "  ", data_dir=tmp_path)
     assert out.returncode == 2 and out.stdout == ""
@@ -72,6 +75,16 @@ def test_missing_index_with_no_build_names_the_command(tmp_path, capsys):
     assert_one_line_error(capsys.readouterr().err, "run: python -m index build")
 
 
+def test_bad_setting_from_env_in_process(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ATA_MIN_SCORE", "lots")
+    assert main(["ask", "--data-dir", str(tmp_path), "Who?"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert_one_line_error(captured.err, "ATA_MIN_SCORE")
+    assert not (tmp_path / "indexes").exists()
+
+
+@pytest.mark.slow  # as a shell sees it; the twin above runs in process
 def test_bad_setting_from_env(tmp_path):
     env = {**os.environ, "ATA_DATA_DIR": str(tmp_path), "ATA_MIN_SCORE": "lots"}
     out = subprocess.run([sys.executable, "-m", "assistant", "ask", "Who?"], env=env,
@@ -96,6 +109,12 @@ def test_no_question_at_all(tmp_path, capsys):
     assert_one_line_error(capsys.readouterr().err, "no question given")
 
 
+def test_status_json_is_one_object_in_process(tmp_path, capsys):
+    assert index_main(["status", "--json", "--data-dir", str(tmp_path)]) == 1  # not ready
+    assert json.loads(capsys.readouterr().out)["state"] == "missing"
+
+
+@pytest.mark.slow  # as a shell sees it; the twin above runs in process
 def test_status_json_is_one_object(tmp_path):
     env = {**os.environ, "ATA_DATA_DIR": str(tmp_path)}
     out = subprocess.run([sys.executable, "-m", "index", "status", "--json"], env=env,
@@ -123,6 +142,17 @@ def test_a_data_folder_that_is_a_file_is_named_as_such(tmp_path, capsys):
     assert_one_line_error(capsys.readouterr().err, f"the data folder {plain} is a file")
 
 
+def test_the_default_data_folder_is_one_place_whatever_the_current_folder_in_process(
+        tmp_path, monkeypatch):
+    """Run from a subfolder, the app once built a second index there (38 s)."""
+    monkeypatch.delenv("ATA_DATA_DIR", raising=False)
+    here = load_settings().data_dir
+    monkeypatch.chdir(tmp_path)
+    elsewhere = load_settings().data_dir
+    assert here == elsewhere and here.name == ".ask-the-article" and here.is_absolute()
+
+
+@pytest.mark.slow  # fresh processes, one in another folder; the twin above runs in process
 def test_the_default_data_folder_is_one_place_whatever_the_current_folder(tmp_path):
     """Run from a subfolder, the app once built a second index there (38 s)."""
     code = "from assistant.settings import load_settings; print(load_settings().data_dir)"

@@ -5,11 +5,12 @@ the settings read from env vars.
 Inputs: JSON of any shape, any Unicode (lone surrogates, controls, bidi and zero-width
 characters, terminal escapes), integers past Python's 4,300-digit limit, nesting deeper
 than Python's parser takes, bytes that are not UTF-8. The property everywhere: an answer
-or one clear error line (exit status 2 from the CLI), never a traceback, never a hang (the
-profile's deadline bounds each example), and a batch line's failure never touches another
-line. The parsers run in process over every answering stage with a fake index
-(`tests.fakes.fake_assistant`); a few subprocess checks cover the exit status as a shell
-sees it. Budget: the "ci" or "maintainer" profile (`tests/conftest.py`, HYPOTHESIS_PROFILE).
+or one clear error line (exit status 2 from the CLI), never a traceback, and a batch
+line's failure never touches another line. The parsers run in process over every
+answering stage with a fake index (`tests.fakes.fake_assistant`); a few subprocess checks
+(marked slow) cover the exit status as a shell sees it. Budget: the "ci", "check" or
+"maintainer" profile (`tests/conftest.py`, HYPOTHESIS_PROFILE); only the maintainer's has
+a per-example deadline, so a verdict never depends on how fast the machine is.
 """
 
 import io
@@ -347,6 +348,9 @@ def test_settings_from_env_load_finite_or_fail_in_one_line_naming_one(env):
 
 
 # -- as a shell sees it ---------------------------------------------------------------------------
+# Slow: two processes of their own. Their in-process twins are the batch and history-file
+# properties above and tests/test_bad_input.py's argv that is not UTF-8.
+@pytest.mark.slow
 def test_the_cli_exit_status_and_output_as_a_shell_sees_them(tmp_path):
     """A few of the inputs above through a real process: status 2, one line per batch
     line, no traceback, nothing but the error line on stderr."""

@@ -58,16 +58,33 @@ def test_a_flag_is_named_as_a_flag(tmp_path):
         load_settings(min_score=float("nan"), data_dir=tmp_path)
 
 
+EMBEDDING_NOT_A_MODEL = [
+    "error: bad setting embedding_model (flag --embedding-model or env "
+    "ATA_EMBEDDING_MODEL): model '/etc' is not a model folder (no config.json); use one "
+    "of all-MiniLM-L6-v2 or a path to a local model directory"]
+
+
+def test_an_embedding_model_folder_that_is_not_a_model_is_one_line_in_process(
+        tmp_path, capsys, monkeypatch):
+    """It was a 72-line traceback from deep inside the model loader."""
+    from assistant.serving.cli import main
+
+    monkeypatch.setenv("ATA_EMBEDDING_MODEL", "/etc")
+    assert main(["ask", "--data-dir", str(tmp_path), "Who wrote it?"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip().splitlines() == EMBEDDING_NOT_A_MODEL
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.slow  # as a shell sees it; the twin above runs in process
 def test_an_embedding_model_folder_that_is_not_a_model_is_one_line_from_the_cli(tmp_path):
     """It was a 72-line traceback from deep inside the model loader."""
     env = {**os.environ, "ATA_DATA_DIR": str(tmp_path), "ATA_EMBEDDING_MODEL": "/etc"}
     out = subprocess.run([sys.executable, "-m", "assistant", "ask", "Who wrote it?"], env=env,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and out.stdout == ""
-    assert out.stderr.strip().splitlines() == [
-        "error: bad setting embedding_model (flag --embedding-model or env "
-        "ATA_EMBEDDING_MODEL): model '/etc' is not a model folder (no config.json); use one "
-        "of all-MiniLM-L6-v2 or a path to a local model directory"]
+    assert out.stderr.strip().splitlines() == EMBEDDING_NOT_A_MODEL
     assert not any(tmp_path.iterdir())
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.browser import ask, shoot
+from tests.browser import HANG_MS, ask, shoot
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +20,7 @@ def test_chat_answers_highlights_and_follows_up(app_url, browser):
     page.goto(app_url)
 
     ask(page, "On which island did Soviet and Chinese troops clash?")
-    page.wait_for_selector("#ata-article mark.ata-q", timeout=60_000)
+    page.wait_for_selector("#ata-article mark.ata-q", timeout=HANG_MS)
     assert "Zhengbao" in page.locator("#ata-chat").inner_text()
     marks = [m.inner_text() for m in page.locator("#ata-article mark.ata-q").all()]
     assert any("border island of Zhengbao" in m for m in marks)
@@ -28,7 +28,7 @@ def test_chat_answers_highlights_and_follows_up(app_url, browser):
     ask(page, "Why was China interested in that?")
     page.wait_for_function(
         "() => document.querySelectorAll('#ata-chat .ata-answer').length >= 2",
-        timeout=60_000)
+        timeout=HANG_MS)
     assert page.locator("#ata-article mark.ata-q").count() >= 1
     page.get_by_text("How this answer was found").click()
     trace = page.locator("#ata-trace").inner_text()
@@ -36,13 +36,13 @@ def test_chat_answers_highlights_and_follows_up(app_url, browser):
     assert "Soviet and Chinese troops clash? Why was China interested in that?" in trace
 
     page.locator("#ata-chat a.ata-cite").last.click()
-    page.wait_for_selector("#ata-article mark.ata-q.active", timeout=5_000)
+    page.wait_for_selector("#ata-article mark.ata-q.active", timeout=HANG_MS)
     shoot(page, "ui-answer.png")
 
     ask(page, "<script>alert(1)</script><img src=x onerror=alert(2)> **bold**")
     page.wait_for_function(
         "() => document.querySelector('#ata-chat').innerText.includes('<script>alert(1)')",
-        timeout=60_000)
+        timeout=HANG_MS)
     shoot(page, "ui-escaped.png", full_page=True)
     assert dialogs == []  # nothing the user typed ran
     assert hosts == {app_url.split("/")[2]}, hosts  # no request left the machine

@@ -8,7 +8,7 @@ from urllib.parse import quote, urljoin
 
 import pytest
 
-from tests.browser import answers, ask, box_of, shoot
+from tests.browser import HANG_MS, answers, ask, box_of, count_events, events_done, shoot
 from webui.assets import FONT
 
 pytestmark = pytest.mark.slow
@@ -33,14 +33,14 @@ def test_highlighted_sentence_is_centred_with_context_after_it(app_url, browser)
     page.goto(app_url)
     ask(page, ISLAND)
     answers(page)
-    page.wait_for_function(CENTRED, timeout=10_000)
+    page.wait_for_function(CENTRED, timeout=HANG_MS)
     mark = page.locator("#ata-article mark.ata-q.active")
     assert "border island of Zhengbao" in mark.inner_text()
     shoot(page, "ui-desktop.png")
     # clicking the marker again from a scrolled-away panel centres it again
     page.locator("#ata-article").evaluate("e => e.scrollTo(0, 0)")
     page.locator("#ata-chat a.ata-cite").first.click()
-    page.wait_for_function(CENTRED, timeout=10_000)
+    page.wait_for_function(CENTRED, timeout=HANG_MS)
 
 
 def test_a_marker_in_an_earlier_answer_highlights_that_answers_quote(app_url, browser):
@@ -53,7 +53,7 @@ def test_a_marker_in_an_earlier_answer_highlights_that_answers_quote(app_url, br
     ask(page, "How large was trade between Russia and China in 2023?")
     answers(page, 2)
     page.locator("#ata-chat .ata-answer").first.locator("a.ata-cite").first.click()
-    page.wait_for_function(CENTRED, timeout=10_000)
+    page.wait_for_function(CENTRED, timeout=HANG_MS)
     lit = page.locator("#ata-article mark.ata-q.active").inner_text()
     assert "border island of Zhengbao" in lit
 
@@ -176,7 +176,7 @@ def test_outline_navigates_and_asks_about_a_section(app_url, browser, article):
                        const p = document.querySelector("#ata-article").getBoundingClientRect();
                        const t = h.getBoundingClientRect().top - p.top;
                        return h.classList.contains("active") && t >= 0 && t < 40; }""",
-        arg=heading, timeout=10_000)
+        arg=heading, timeout=HANG_MS)
     assert target.is_visible()
     link.locator("xpath=following-sibling::button[1]").click()
     answers(page)
@@ -196,7 +196,7 @@ def test_copy_as_markdown_has_every_quote_exactly(app_url, browser, assistant, a
     answers(page)
     page.locator("#ata-chat button.ata-copy").last.click()
     page.wait_for_function("() => document.querySelector('button.ata-copy').textContent "
-                           "=== 'Copied'", timeout=5_000)
+                           "=== 'Copied'", timeout=HANG_MS)
     md = page.evaluate("navigator.clipboard.readText()")
     expected = assistant.ask(question)
     assert expected.citations and md.startswith(f"**Q:** {question}\n")
@@ -219,9 +219,9 @@ def test_a_link_with_q_asks_that_question(app_url, browser):
     answers(again)
     assert ISLAND in again.locator("#ata-chat").inner_text()
     plain = browser.new_page(viewport=DESKTOP)
+    count_events(plain)
     plain.goto(app_url)  # without ?q= nothing is asked
-    plain.wait_for_selector("#ata-article h2")
-    plain.wait_for_timeout(1_000)  # give a wrongly started answer time to show
+    assert events_done(plain, 1) == 1  # the page's load event has finished, and no other
     assert plain.locator("#ata-chat .message-row").count() == 0
 
 
@@ -255,7 +255,7 @@ def test_a_second_articles_quote_is_highlighted_in_its_own_text(library, browser
     cited = [c for c in expected.citations if c.article == wind.article_id]
     assert cited and any("Vindeby" in c.quote for c in cited)
     page.wait_for_function(f"() => document.querySelector('#ata-article article')"
-                           f".dataset.article === '{wind.article_id}'", timeout=10_000)
+                           f".dataset.article === '{wind.article_id}'", timeout=HANG_MS)
     marks = page.locator("#ata-article mark.ata-q")
     assert [m.evaluate("e => e.firstChild.textContent") for m in marks.all()] == \
         [c.quote for c in cited]
@@ -269,7 +269,7 @@ def test_a_second_articles_quote_is_highlighted_in_its_own_text(library, browser
     ask(page, ISLAND)  # back to the main article, highlighted in its own text
     answers(page, 2)
     page.wait_for_function(f"() => document.querySelector('#ata-article article')"
-                           f".dataset.article === '{article.article_id}'", timeout=10_000)
+                           f".dataset.article === '{article.article_id}'", timeout=HANG_MS)
     assert "Zhengbao" in page.locator("#ata-article mark.ata-q").first.inner_text()
 
 
@@ -280,7 +280,7 @@ def test_the_picker_shows_an_article_with_its_own_outline_and_examples(library, 
     page.goto(url)
     page.locator("#ata-picker").get_by_label(wind.title, exact=True).check()
     page.wait_for_function(f"() => document.querySelector('#ata-article article')"
-                           f".dataset.article === '{wind.article_id}'", timeout=10_000)
+                           f".dataset.article === '{wind.article_id}'", timeout=HANG_MS)
     assert "Vindeby" in page.locator("#ata-article").inner_text()
     outline = page.locator("#ata-outline").inner_text()
     assert wind.title in outline and "Why the Baltic suits wind" in outline

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 
+from pydantic import SecretStr
+
 from assistant.answerers.generative import ChatModelAnswerer
 from assistant.answerers.settings import EndpointSettings
 from source.errors import ConfigError
@@ -25,7 +27,7 @@ def endpoint_answerer(settings: EndpointSettings) -> ChatModelAnswerer:
     model = ChatOpenAI(
         base_url=url, model=settings.llm_model,
         # Local servers take any key; hosted ones need ATA_LLM_API_KEY or OPENAI_API_KEY.
-        api_key=key or os.environ.get("OPENAI_API_KEY") or "unused",
+        api_key=SecretStr(key or os.environ.get("OPENAI_API_KEY") or "unused"),
         temperature=0, seed=0,  # reproducible eval runs where the server honours them
         max_completion_tokens=settings.llm_max_tokens, timeout=settings.llm_timeout,
         max_retries=1)

@@ -87,7 +87,7 @@ class LlamaCppChatModel(BaseChatModel):
         self._server = xllamacpp.Server(params)
         return self
 
-    def _request(self, messages: list[BaseMessage]) -> dict:
+    def _request(self, messages: list[BaseMessage]) -> dict[str, Any]:
         roles = {"system": "system", "human": "user", "ai": "assistant"}
         return {"messages": [{"role": roles.get(m.type, "user"), "content": m.content}
                              for m in messages],

@@ -441,5 +441,5 @@ def _has_type(question: Question, text: str) -> bool:
                for w in re.findall(r"(?<=\s)[A-Z][\w'’-]+", text))
 
 
-def _first(tokens: list[str], terms: tuple[str, ...]) -> int | None:
+def _first(tokens: Sequence[str], terms: tuple[str, ...]) -> int | None:
     return next((n for n, t in enumerate(tokens) if t in terms), None)

@@ -20,7 +20,7 @@ _KINDS = (r"(harm|damage|dangers?|risks?|consequences?|implications?|effects?|im
           r"benefits?|advantages?|disadvantages?|costs?|gains?|problems?|threats?|reasons?|"
           r"steps?|conditions?|obligations?|requirements?|ways?|options?|factors?|"
           r"countries|things)")
-_DOCUMENT = [
+_DOCUMENT: list[tuple[DocumentAsk, re.Pattern[str]]] = [
     ("summary", re.compile(r"\b(summar\w*|tl;?dr|recap|in (a few|\w+) (points|bullets|"
                            r"sentences)|key (points|takeaways|ideas)|main (points|ideas))\b")),
     ("final", re.compile(r"\b(final (message|point|word|thought)s?|closing (words?|lines?|"

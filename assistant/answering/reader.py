@@ -17,11 +17,14 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
 from source.errors import ModelError
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "reader_model"
 ReaderMode = Literal["model", "both", "gate", "rules"]
@@ -49,7 +52,9 @@ class Reading:
         if self.first is None or len(self.first) < 2:
             return answers
         first = self.first.astype(np.float64)
-        return answers + FIRST_STAGE_WEIGHT * (first - first.mean()) / (first.std() + 1e-9)
+        combined: np.ndarray = answers + FIRST_STAGE_WEIGHT * (first - first.mean()) / (
+            first.std() + 1e-9)
+        return combined
 
     def says_yes(self, sentence_id: int) -> bool | None:
         """The reader's yes/no verdict carried by one of its candidates (None: unknown)."""
@@ -84,7 +89,8 @@ class Reading:
         return out
 
 
-def pair_feeds(tokenizer, pairs: Sequence[tuple[str, str]]) -> dict[str, np.ndarray]:  # noqa: ANN001
+def pair_feeds(tokenizer: Tokenizer, pairs: Sequence[tuple[str, str]]
+               ) -> dict[str, np.ndarray]:
     """A cross-encoder's inputs for (question, passage) pairs, padded to the longest."""
     enc = tokenizer.encode_batch(list(pairs))
     return {"input_ids": np.asarray([e.ids for e in enc], dtype=np.int64),
@@ -107,10 +113,10 @@ class OnnxReader:
 
     def __init__(self, folder: Path = MODEL_DIR) -> None:
         self.folder = folder
-        self._session = None
-        self._tokenizer = None
+        self._session: Any = None  # an onnxruntime.InferenceSession (the library is untyped)
+        self._tokenizer: Tokenizer | None = None
         self._lock = threading.Lock()
-        self.card: dict = {}
+        self.card: dict[str, Any] = {}
         self.answer_threshold = 0.0
         self.premise_threshold = 0.0
         self.confident_threshold = 0.0
@@ -160,7 +166,8 @@ class OnnxReader:
         if not passages:
             return np.zeros((0, 2), dtype=np.float32)
         feeds = pair_feeds(self._tokenizer, [(query, p) for p in passages])
-        return self._session.run(None, feeds)[0][:, : self.outputs]
+        out: np.ndarray = self._session.run(None, feeds)[0][:, : self.outputs]
+        return out
 
 
 def read(reader: Reader, query: str, passages: Sequence[str], ranking: np.ndarray,

@@ -87,7 +87,7 @@ def map_document(sentences: Sequence[Segment], markers: Sequence[str] = ()) -> D
         for pos, i in enumerate(ids):
             role = roles[i]
             if role in ("heading", "title"):
-                body = []
+                body: list[int] = []
                 for j in later:
                     if roles[j] in ("heading", "byline") or (role == "title" and len(body) > 3):
                         break
@@ -120,7 +120,7 @@ def map_document(sentences: Sequence[Segment], markers: Sequence[str] = ()) -> D
 
 def _role(s: Segment, block: list[int]) -> Role:
     if s.kind in ("title", "byline", "heading"):
-        return s.kind  # type: ignore[return-value]
+        return s.kind
     text = s.text.rstrip()
     if text.endswith("?"):
         return "question"
@@ -176,25 +176,25 @@ def _units(sentences: Sequence[Segment], blocks: dict[int, list[int]], order: li
         if not _FIRST.match(sentences[i].text):
             pos += 1
             continue
-        items: list[list[int]] = [[i]]
+        reasons: list[list[int]] = [[i]]
         k = pos + 1
         while k < len(flat) and sentences[flat[k]].kind != "heading":
             j = flat[k]
-            same_block = sentences[j].paragraph == sentences[items[-1][-1]].paragraph
+            same_block = sentences[j].paragraph == sentences[reasons[-1][-1]].paragraph
             if _ENUMERATOR.match(sentences[j].text):
-                items.append([j])
-            elif same_block and len(items[-1]) < 2:
-                items[-1].append(j)
+                reasons.append([j])
+            elif same_block and len(reasons[-1]) < 2:
+                reasons[-1].append(j)
             else:
                 break
             k += 1
-        if len(items) >= 2:
+        if len(reasons) >= 2:
             # The claim the reasons back: the sentence before "First", and the one before
             # it when both are in the same paragraph ("X fails. There are three reasons.")
-            intro = [j for j in flat[max(0, pos - 2) : pos] if roles[j] in ("content", "lead_in")]
-            if len(intro) == 2 and sentences[intro[0]].paragraph != sentences[i].paragraph:
-                intro = intro[1:]
-            units.append(Unit(intro[-1] if intro else None, tuple(tuple(x) for x in items),
-                              tuple(intro)))
+            claim = [j for j in flat[max(0, pos - 2) : pos] if roles[j] in ("content", "lead_in")]
+            if len(claim) == 2 and sentences[claim[0]].paragraph != sentences[i].paragraph:
+                claim = claim[1:]
+            units.append(Unit(claim[-1] if claim else None, tuple(tuple(x) for x in reasons),
+                              tuple(claim)))
         pos = k
     return units

@@ -48,11 +48,12 @@ def statements(answer_text: str) -> list[Statement]:
     for match in [*_MARKER_GROUP.finditer(answer_text), None]:
         end = match.start() if match else len(answer_text)
         sentences = _sentences(answer_text[pos:end])
-        cites = tuple(int(n) for n in MARKER.findall(match.group())) if match else ()
+        markers = match.group() if match else ""
+        cites = tuple(int(n) for n in MARKER.findall(markers))
         for i, sentence in enumerate(sentences):
             last = match is not None and i == len(sentences) - 1
             out.append(Statement(claim(sentence), cites if last else (),
-                                 sentence + match.group() if last else sentence))
+                                 sentence + markers if last else sentence))
         pos = match.end() if match else pos
     return [s for s in out if re.search(r"\w", s.claim)]
 

@@ -15,7 +15,7 @@ import logging
 import socket
 import time
 import uuid
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any
 
 import anyio
@@ -136,19 +136,21 @@ def build_api(assistant: Assistant, *, api_key: str | None = None, concurrency: 
                             f"{', '.join(models)}", code="model_not_found", param="model")
 
     @app.get("/health")
-    async def health() -> dict:
+    async def health() -> dict[str, Any]:
         return {"status": "ok", "models": list(models), "queue": queue.stats()}
 
+    # FastAPI takes a return annotation for a response model: plain dicts, so the objects
+    # go out as built (its TypedDict models need typing_extensions' on Python 3.11)
     @app.get("/v1/models")
-    async def list_models(request: Request) -> dict:
+    async def list_models(request: Request) -> dict[str, Any]:
         authorize(request)
-        return wire.model_list([(m, title) for m, (_, title) in models.items()], started)
+        return {**wire.model_list([(m, title) for m, (_, title) in models.items()], started)}
 
     @app.get("/v1/models/{model:path}")
-    async def get_model(model: str, request: Request) -> dict:
+    async def get_model(model: str, request: Request) -> dict[str, Any]:
         authorize(request)
         name, _ = pick(model)
-        return wire.model_object(name, models[name][1], started)
+        return {**wire.model_object(name, models[name][1], started)}
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> Any:
@@ -283,7 +285,7 @@ async def _events(assistant: Assistant, chat: wire.ChatRequest, queue: WorkQueue
     yield b"data: [DONE]\n\n"
 
 
-def _event(payload: dict) -> bytes:
+def _event(payload: Mapping[str, object]) -> bytes:
     return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n".encode()
 
 

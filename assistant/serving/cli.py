@@ -13,14 +13,17 @@ import json
 import logging
 import sys
 from collections.abc import Iterator, Sequence
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO, TypedDict
 
 from assistant.history import MAX_JSON_BYTES, load_json, parse_history, read_history_file
 from assistant.settings import RENAMED, Settings, load_settings
-from assistant.types import Answer, Message
+from assistant.types import Answer, AnswerJSON, Message
 from source.errors import AppError, ArgumentParser, ConfigError, InputError, run_cli
 from source.files import open_regular
 from source.text import is_utf8
+
+if TYPE_CHECKING:  # imported where used: --help loads no answering code
+    from assistant.chain import Assistant
 
 log = logging.getLogger("assistant")
 # An over-long batch line is skipped to its end, but no further than this: a stream with
@@ -30,7 +33,7 @@ MAX_SKIP = 64 * MAX_JSON_BYTES
 
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="python -m assistant", description=(__doc__ or "").split("\n")[0])
-    common = argparse.ArgumentParser(add_help=False)
+    common = ArgumentParser(add_help=False)  # typeshed: parents are of the parser's class
     Settings.add_flags(common, "article", "data_dir", "chroma_url", "embedding_model",
                        "answerer", "llm_base_url", "llm_model")
     Settings.add_flags(common, "library_depth", type=int)
@@ -129,7 +132,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def batch(assistant, path: str, out: TextIO) -> int:  # noqa: ANN001 - Assistant
+def batch(assistant: Assistant, path: str, out: TextIO) -> int:
     """Answer JSONL questions in order; a bad line gets an error object, the rest go on.
 
     Every input line gets exactly one output line, in order: an answer, or
@@ -153,11 +156,18 @@ def batch(assistant, path: str, out: TextIO) -> int:  # noqa: ANN001 - Assistant
     return 2 if failed else 0
 
 
+class LineError(TypedDict):
+    """A `--batch` output line for an input line that got no answer."""
+
+    line: int  # from 1
+    error: str  # starts "line N: "
+
+
 class _Endless(Exception):
     """A line with no end in sight (`--batch - < /dev/zero`): reading on would never end."""
 
 
-def _batch_line(assistant, number: int, raw: bytes) -> dict:  # noqa: ANN001 - Assistant
+def _batch_line(assistant: Assistant, number: int, raw: bytes) -> AnswerJSON | LineError:
     """One line's answer as JSON, or its error object; nothing a line holds escapes."""
     try:
         if not raw.strip():
@@ -177,7 +187,7 @@ def _batch_line(assistant, number: int, raw: bytes) -> dict:  # noqa: ANN001 - A
             else f"{prefix}: {message}"}
 
 
-def _json_line(result: dict) -> str:
+def _json_line(result: AnswerJSON | LineError) -> str:
     """One JSON line; text that is not valid Unicode (a lone surrogate) is escaped, so
     printing it cannot fail."""
     line = json.dumps(result, ensure_ascii=False)
@@ -221,7 +231,7 @@ def format_quotes(answer: Answer) -> list[str]:
     return lines
 
 
-def print_streamed(assistant, question: str, history: Sequence[Message],  # noqa: ANN001
+def print_streamed(assistant: Assistant, question: str, history: Sequence[Message],
                    out: TextIO = sys.stdout) -> Answer:
     """Print the answer as it is written, then its quotes; if the support check changed
     it after it was shown, say so and print the checked answer (`assistant.serving.streaming`)."""
@@ -233,6 +243,8 @@ def print_streamed(assistant, question: str, history: Sequence[Message],  # noqa
             answer = piece.answer
             break
         print(piece, end="", file=out, flush=True)
+    else:  # a bug: the stream always ends with its Result
+        raise AssertionError("the answer stream ended without its result")
     print("\n".join(["", *format_quotes(answer)]), file=out, flush=True)
     return answer
 

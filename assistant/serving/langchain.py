@@ -124,7 +124,7 @@ class ArticleRetriever(BaseRetriever):
         return drafted
 
 
-class AssistantRunnable(RunnableSerializable[AssistantInput, dict]):
+class AssistantRunnable(RunnableSerializable[AssistantInput, dict[str, Any]]):
     """The assistant as a `Runnable`: a question, or `{"question", "history"}`, in; the
     CLI's `--json` object (`Answer.to_json()`) out. `stream` yields `{"answer": text}`
     pieces, each holding whole `[n]` markers, exactly as the CLI and the chat API show
@@ -149,20 +149,20 @@ class AssistantRunnable(RunnableSerializable[AssistantInput, dict]):
         return self._retriever
 
     def invoke(self, input: AssistantInput, config: RunnableConfig | None = None,
-               **kwargs: Any) -> dict:
+               **kwargs: Any) -> dict[str, Any]:
         return self._call_with_config(self._invoke, input, config)
 
     async def ainvoke(self, input: AssistantInput, config: RunnableConfig | None = None,
-                      **kwargs: Any) -> dict:
+                      **kwargs: Any) -> dict[str, Any]:
         return await self._acall_with_config(self._ainvoke, input, config)
 
     def stream(self, input: AssistantInput, config: RunnableConfig | None = None,
-               **kwargs: Any) -> Iterator[dict]:
+               **kwargs: Any) -> Iterator[dict[str, Any]]:
         yield from self._transform_stream_with_config(iter([input]), self._chunks, config,
                                                       **kwargs)
 
     async def astream(self, input: AssistantInput, config: RunnableConfig | None = None,
-                      **kwargs: Any) -> AsyncIterator[dict]:
+                      **kwargs: Any) -> AsyncIterator[dict[str, Any]]:
         async def one() -> AsyncIterator[AssistantInput]:
             yield input
 
@@ -171,29 +171,33 @@ class AssistantRunnable(RunnableSerializable[AssistantInput, dict]):
             yield chunk
 
     # -- the work, inside the chain run that _call_with_config & co. open
-    def _invoke(self, input: AssistantInput, run_manager: CallbackManagerForChainRun) -> dict:
+    def _invoke(self, input: AssistantInput, run_manager: CallbackManagerForChainRun
+                ) -> dict[str, Any]:
         question, history = parse_input(input)
         drafted = self.retriever.prepare(question, history, run_manager.get_child())
         *_, result = self.retriever.scope().write(drafted)
         assert isinstance(result, Result)
-        return result.answer.to_json()
+        return _output(result)
 
     async def _ainvoke(self, input: AssistantInput,
-                       run_manager: AsyncCallbackManagerForChainRun) -> dict:
+                       run_manager: AsyncCallbackManagerForChainRun) -> dict[str, Any]:
         question, history = parse_input(input)
         drafted = await self.retriever.aprepare(question, history, run_manager.get_child())
         pieces = await run_in_executor(None, list, self.retriever.scope().write(drafted))
-        return pieces[-1].answer.to_json()
+        result = pieces[-1]
+        assert isinstance(result, Result)
+        return _output(result)
 
     def _chunks(self, inputs: Iterator[AssistantInput],
-                run_manager: CallbackManagerForChainRun) -> Iterator[dict]:
+                run_manager: CallbackManagerForChainRun) -> Iterator[dict[str, Any]]:
         question, history = parse_input(_only(list(inputs)))
         drafted = self.retriever.prepare(question, history, run_manager.get_child())
         for piece in as_shown(self.retriever.scope().write(drafted)):
             yield _chunk(piece)
 
     async def _achunks(self, inputs: AsyncIterator[AssistantInput],
-                       run_manager: AsyncCallbackManagerForChainRun) -> AsyncIterator[dict]:
+                       run_manager: AsyncCallbackManagerForChainRun
+                       ) -> AsyncIterator[dict[str, Any]]:
         question, history = parse_input(_only([i async for i in inputs]))
         drafted = await self.retriever.aprepare(question, history, run_manager.get_child())
         pieces = as_shown(self.retriever.scope().write(drafted))
@@ -224,9 +228,12 @@ def _only(inputs: list[AssistantInput]) -> AssistantInput:
     return inputs[0]
 
 
+def _output(result: Result) -> dict[str, Any]:
+    """The `--json` object as the runnable's output type (a plain dict: chunks add up to it)."""
+    return {**result.answer.to_json()}
+
+
 def _chunk(piece: str | Result) -> AddableDict:
     if isinstance(piece, Result):
-        rest = piece.answer.to_json()
-        del rest["answer"]
-        return AddableDict(rest)
+        return AddableDict({k: v for k, v in piece.answer.to_json().items() if k != "answer"})
     return AddableDict(answer=piece)

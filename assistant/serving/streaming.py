@@ -8,14 +8,14 @@ shown is followed by a note and the answer that stands, whose markers match its 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 
 from assistant.chain import Result
 
 CHECKED_NOTE = "\n\n(checked against the article; the answer that stands:)\n"
 
 
-def as_shown(pieces: Iterable[str | Result]) -> Iterator[str | Result]:
+def as_shown(pieces: Iterable[str | Result]) -> Generator[str | Result, None, None]:
     """The streamed pieces; then, if the checked answer is not what was shown, the note
     and that answer as one more piece; the `Result` last."""
     shown = ""

@@ -10,13 +10,54 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypedDict, TypeVar
 
 from assistant.history import MAX_MESSAGE_CHARS, parse_history
-from assistant.types import Answer, Message
+from assistant.types import Answer, CitationJSON, Message
 from source.errors import InputError, TooLargeError
 
 MODEL_PREFIX = "ask-the-article"  # models are "ask-the-article/<article id>"
 IGNORED_ROLES = ("system", "developer", "tool", "function")
+T = TypeVar("T")
+
+
+class ErrorDetail(TypedDict):
+    message: str
+    type: str  # invalid_request_error, server_error …
+    param: str | None
+    code: str | None
+
+
+class ErrorBody(TypedDict):
+    """OpenAI's error object, the body of every error response."""
+
+    error: ErrorDetail
+
+
+class Extension(TypedDict):
+    """The fields a completion (or the last chunk) has beyond OpenAI's."""
+
+    citations: list[CitationJSON]
+    refused: bool
+
+
+class Usage(TypedDict):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ModelObject(TypedDict):
+    id: str
+    object: str  # "model"
+    created: int
+    owned_by: str
+    title: str  # the article's title (ours, beyond OpenAI's fields)
+
+
+class ModelList(TypedDict):
+    object: str  # "list"
+    data: list[ModelObject]
 
 
 class ApiError(Exception):
@@ -30,7 +71,7 @@ class ApiError(Exception):
         self.status, self.message, self.kind, self.code, self.param = (
             status, message, kind, code, param)
 
-    def body(self) -> dict:
+    def body(self) -> ErrorBody:
         return {"error": {"message": self.message, "type": self.kind, "param": self.param,
                           "code": self.code}}
 
@@ -114,7 +155,8 @@ def _text(content: object, where: str) -> str:
     return "\n".join(texts)
 
 
-def _optional(body: dict, name: str, kind: type, default: object, prefix: str = "") -> object:
+def _optional(body: dict[str, object], name: str, kind: type[T], default: T, prefix: str = ""
+              ) -> T:
     value = body.get(name)
     if value is None:
         return default
@@ -125,13 +167,13 @@ def _optional(body: dict, name: str, kind: type, default: object, prefix: str = 
 
 
 # -- responses ---------------------------------------------------------------------------
-def extension(answer: Answer) -> dict:
+def extension(answer: Answer) -> Extension:
     """The fields OpenAI's format lacks: the quotes behind the [n] markers, and whether the
     assistant declined (the article does not say)."""
     return {"citations": answer.to_json()["citations"], "refused": answer.refused}
 
 
-def usage(request: ChatRequest, answer: Answer) -> dict:
+def usage(request: ChatRequest, answer: Answer) -> Usage:
     """Approximate: whitespace-separated words, not model tokens (nothing is billed)."""
     prompt = sum(len(m["content"].split()) for m in request.history)
     prompt += len(request.question.split())
@@ -140,7 +182,7 @@ def usage(request: ChatRequest, answer: Answer) -> dict:
 
 
 def completion(cid: str, created: int, model: str, request: ChatRequest, answer: Answer
-               ) -> dict:
+               ) -> dict[str, Any]:
     """A `chat.completion` object with the answer and its citations."""
     return {"id": cid, "object": "chat.completion", "created": created, "model": model,
             "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
@@ -148,8 +190,8 @@ def completion(cid: str, created: int, model: str, request: ChatRequest, answer:
             "usage": usage(request, answer), **extension(answer)}
 
 
-def chunk(cid: str, created: int, model: str, delta: dict, finish: str | None = None,
-          **extra: object) -> dict:
+def chunk(cid: str, created: int, model: str, delta: dict[str, str],
+          finish: str | None = None, **extra: object) -> dict[str, Any]:
     """A `chat.completion.chunk`; the last one carries the citations as `extra`."""
     return {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish,
@@ -157,17 +199,17 @@ def chunk(cid: str, created: int, model: str, delta: dict, finish: str | None = 
 
 
 def usage_chunk(cid: str, created: int, model: str, request: ChatRequest, answer: Answer
-                ) -> dict:
+                ) -> dict[str, Any]:
     """The extra last chunk `stream_options: {"include_usage": true}` asks for."""
     return {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
             "choices": [], "usage": usage(request, answer)}
 
 
-def model_list(models: Sequence[tuple[str, str]], created: int) -> dict:
+def model_list(models: Sequence[tuple[str, str]], created: int) -> ModelList:
     """`GET /v1/models`: (id, article title) pairs as OpenAI model objects."""
     return {"object": "list", "data": [model_object(m, title, created) for m, title in models]}
 
 
-def model_object(model: str, title: str, created: int) -> dict:
+def model_object(model: str, title: str, created: int) -> ModelObject:
     return {"id": model, "object": "model", "created": created, "owned_by": MODEL_PREFIX,
             "title": title}

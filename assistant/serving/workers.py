@@ -5,7 +5,7 @@ that leaves stops its work, waiting or under way (`while_connected`)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -72,7 +72,7 @@ class ClientGone(Exception):  # noqa: N818 - a state, like QueueFull
     """The client disconnected while its request waited or was answered."""
 
 
-async def while_connected(receive: Callable[[], Awaitable[dict]],
+async def while_connected(receive: Callable[[], Awaitable[Mapping[str, Any]]],
                           work: Callable[[], Awaitable[T]]) -> T:
     """`work()`'s result, unless the client disconnects first: then `work` is cancelled
     (waiting for a worker, or between two pieces of its answer) and `ClientGone` raised."""
