@@ -11,7 +11,7 @@ import html
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from assistant.chain import Assistant, Result
@@ -27,6 +27,7 @@ from webui.outline import example_questions, question_about, render_outline
 from webui.settings import WebSettings
 
 log = logging.getLogger("ui")
+PICKER_BUTTONS = 12  # articles shown as buttons; more are a list to type in
 
 __all__ = ["answer_markdown", "as_text", "build_app", "example_questions", "launch", "main",
            "question_about", "render_answer", "render_article", "render_outline",
@@ -55,14 +56,16 @@ def build_app(assistant: Assistant) -> Any:
     """The page, wired to `assistant`; nothing is loaded or served here."""
     import gradio as gr
 
-    articles: dict[str, Article] = assistant.articles
+    articles: Mapping[str, Article] = assistant.articles  # each opened when first shown
+    titles = assistant.titles  # the picker's: no article is opened to list it
     main_article = assistant.article
-    others = {aid: a.title for aid, a in articles.items() if aid != main_article.article_id}
+    others = {aid: t for aid, t in titles.items() if aid != main_article.article_id}
 
     def views(article_id: str, cited: Sequence[Sequence[Citation]] = ()) -> tuple:
         """The panel, outline and example questions for one article; `cited` holds each
         answer's citations, the latest answer's last (lit and numbered in the panel)."""
-        article = articles.get(article_id, main_article)
+        article = articles.get(article_id, main_article) if article_id in titles \
+            else main_article
         latest = cited[-1] if cited else ()
         earlier = [c for answer in cited[:-1] for c in answer]
         return (render_article(article, latest, earlier), render_outline(article),
@@ -76,7 +79,10 @@ def build_app(assistant: Assistant) -> Any:
         try:
             question = assistant.check_question(message)
             text, result = "", None
-            for piece in assistant.stream(question, history):
+            # the article shown is the one "the article" means
+            answering = assistant if shown not in titles or shown == main_article.article_id \
+                else assistant.viewing(shown)
+            for piece in answering.stream(question, history):
                 if isinstance(piece, Result):
                     result = piece
                     break
@@ -94,7 +100,7 @@ def build_app(assistant: Assistant) -> Any:
                    Message(role="assistant", content=answer.answer)]
         cited = [*cited, list(answer.citations)]
         # a quote is shown in its own article: switch the panel to it
-        shown = next((c.article for c in answer.citations if c.article in articles), shown)
+        shown = next((c.article for c in answer.citations if c.article in titles), shown)
         yield ("", chat, history, cited, shown, *views(shown, cited), render_trace(result))
 
     def respond_to_link(chat: list[dict], history: list[Message], shown: str,
@@ -130,16 +136,20 @@ def build_app(assistant: Assistant) -> Any:
         except AppError as exc:
             return {"error": str(exc)}
 
-    several = len(articles) > 1
+    several = len(titles) > 1
     heading = ("Ask the articles" if several
                else f"Ask the article — {as_text(main_article.title)}")
     with gr.Blocks(title="Ask the article", analytics_enabled=False) as demo:
         history = gr.State([])
         cited = gr.State([])  # each answer's citations, so an old [n] finds its quote
         gr.Markdown(f"### {heading}")
-        picker = gr.Radio([(a.title, aid) for aid, a in articles.items()],
-                          value=main_article.article_id, label="Article shown",
-                          visible=several, elem_id="ata-picker")
+        choices = [(t, aid) for aid, t in titles.items()]
+        if len(choices) <= PICKER_BUTTONS:
+            picker = gr.Radio(choices, value=main_article.article_id, label="Article shown",
+                              visible=several, elem_id="ata-picker")
+        else:  # a library: a list to type in, not a wall of buttons
+            picker = gr.Dropdown(choices, value=main_article.article_id, filterable=True,
+                                 label="Article shown", elem_id="ata-picker")
         with gr.Row(elem_id="ata-main"):
             with gr.Column(scale=2, min_width=200, elem_id="ata-outline-col"):
                 outline = gr.HTML(render_outline(main_article), elem_id="ata-outline",
@@ -188,6 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     WebSettings.add_flags(parser, "host", "port")
     WebSettings.add_flags(parser, "share", action="store_true", default=None)
     Settings.add_flags(parser, "data_dir", "article", "chroma_url")
+    Settings.add_flags(parser, "library_depth", type=int)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read when gradio is imported
@@ -197,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         web = WebSettings.load(host=args.host, port=args.port, share=args.share)
         settings = load_settings(data_dir=args.data_dir, article=args.article,
-                                 chroma_url=args.chroma_url)
+                                 chroma_url=args.chroma_url, library_depth=args.library_depth)
         bind(web.host, web.port).close()  # a busy port fails before any model loads
         print("Loading the article and models (building the index on first use)…",
               file=sys.stderr)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,12 +19,14 @@ from assistant.answering.answerability import Policy, load_policy
 from assistant.answering.pipeline import Candidate, Document, choose, consider
 from assistant.answering.question import Question, analyse
 from assistant.answering.reader import OnnxReader, Reader
+from assistant.answering.routing import route
 from assistant.answering.scoring import embed_query
 from assistant.citations import MarkerStream, resolve
 from assistant.history import Condenser, FollowUpCondenser, clean_text
 from assistant.judging.check import check as check_support
 from assistant.judging.judges import Judge, make_judge, statements
 from assistant.settings import Settings
+from assistant.shelf import Shelf, load_shelf
 from assistant.types import Answer, Citation, Draft, Message, Plan, Support, Trace
 from index.store import Index
 from source.article import Article
@@ -50,6 +52,7 @@ class Drafted:
     draft: Draft | None
     timings: dict[str, float]
     started: float
+    considered: tuple[str, ...] = ()  # the titles of the articles it went to
 
 
 class Assistant:
@@ -59,15 +62,22 @@ class Assistant:
     def __init__(self, settings: Settings, *, index: Index | Sequence[Index] | None = None,
                  answerer: Answerer | None = None, condenser: Condenser | None = None,
                  judge: Judge | None = None, policy: Policy | None = None,
-                 reader: Reader | None = None) -> None:
+                 reader: Reader | None = None, opener: Any = None,
+                 shelf: Shelf | None = None, in_view: str | None = None) -> None:
+        """`index`: indexes already open (the main article's first), else the settings'
+        are loaded on warm-up; `opener` opens an added article's index then (default
+        `index.store.ensure_index`); `shelf` and `in_view` are how siblings share one."""
         self.settings = settings
         indexes = [index] if isinstance(index, Index) else list(index or [])
-        self._documents = [Document.of(i) for i in indexes]  # main article first
+        self._shelf = shelf or (Shelf([Document.of(i) for i in indexes]) if indexes else None)
+        self._in_view = in_view
+        self._opener = opener
         self._answerer = answerer
         self._judge = judge
         self._policy = policy
         self._reader = reader
-        self._embeddings: Any = indexes[0].vectorstore.embeddings if indexes else None
+        self._embeddings: Any = (indexes[0].vectorstore.embeddings if indexes else
+                                 shelf.main.index.vectorstore.embeddings if shelf else None)
         self._fallback = ExtractiveAnswerer()
         self.condenser = condenser or FollowUpCondenser()
         self._ready = False
@@ -79,8 +89,8 @@ class Assistant:
         with self._lock:
             if self._ready:
                 return self
-            if not self._documents:
-                self._load_documents()
+            if self._shelf is None:
+                self._shelf, self._embeddings = load_shelf(self.settings, self._opener)
             if self._answerer is None:
                 self._answerer = make_answerer(self.settings)
             if self._judge is None:
@@ -92,62 +102,24 @@ class Assistant:
             self._ready = True
         return self
 
-    def _load_documents(self) -> None:
-        """The main article's index (or its error), then each added article's; an added
-        one that cannot serve is left out with a warning naming the fix, so it never
-        stops the main article from answering."""
-        from index import library
-        from index.embed import embeddings_for
-        from index.store import BUILD_HINT, ensure_index, require_current
-        from source.errors import (
-            ArticleError,
-            IndexCorruptError,
-            IndexMissingError,
-            LibraryError,
-            StoreError,
-        )
-        from source.load import load_article
+    @property
+    def shelf(self) -> Shelf:
+        self.warm_up()
+        assert self._shelf is not None
+        return self._shelf
 
-        settings = self.settings
-        try:
-            listed = library.entries(settings)
-            unlisted = library.unlisted(settings, listed)
-        except LibraryError as exc:
-            log.warning("%s; answering from the main article only", exc)
-            listed, unlisted = [], []
-        for path in unlisted:
-            log.warning("%s is not listed in %s; answering without it; %s", path,
-                        library.LIST_FILE, library.RELIST_HINT)
-        main = load_article(settings.article)
-        if not settings.auto_build:  # fail before loading any model
-            try:
-                require_current(settings, main)
-            except (IndexMissingError, IndexCorruptError) as exc:
-                raise IndexMissingError(f"{exc}; {BUILD_HINT}") from None
-        added = []
-        for entry in listed:
-            try:
-                article = load_article(library.library_dir(settings) / entry.file)
-                if not settings.auto_build:
-                    require_current(settings, article)
-                added.append(article)
-            except (ArticleError, StoreError) as exc:
-                log.warning("%s; answering without %s until: python -m index build", exc,
-                            entry.article_id)
-        self._embeddings = embeddings_for(settings)
-        self._documents = [Document.of(ensure_index(settings, main, self._embeddings))]
-        for article in added:
-            try:
-                self._documents.append(
-                    Document.of(ensure_index(settings, article, self._embeddings)))
-            except StoreError as exc:
-                log.warning("%s; answering without %s until: python -m index build", exc,
-                            article.article_id)
+    @property
+    def in_view(self) -> str:
+        """The article "the article" and "the author" mean: the main one unless a sibling
+        made by `viewing` says otherwise."""
+        return self._in_view or self.shelf.main_id
 
     @property
     def index(self) -> Index:
-        self.warm_up()
-        return self._documents[0].index
+        """The index of the article in view (opened if it was not)."""
+        document = self.shelf.document(self.in_view)
+        assert document is not None
+        return document.index
 
     @property
     def answerer(self) -> Answerer:
@@ -165,14 +137,19 @@ class Assistant:
 
     @property
     def article(self) -> Article:
-        """The main article."""
+        """The article in view (the main one unless made by `viewing`)."""
         return self.index.article
 
     @property
-    def articles(self) -> dict[str, Article]:
-        """Every article answers may cite, by id, the main one first."""
-        self.warm_up()
-        return {d.article_id: d.index.article for d in self._documents}
+    def articles(self) -> Mapping[str, Article]:
+        """Every article answers may cite, by id, the main one first; an article is
+        opened only when looked up (iterating gives ids without opening any)."""
+        return self.shelf.articles()
+
+    @property
+    def titles(self) -> dict[str, str]:
+        """Every article's title by id, the main one first, without opening any."""
+        return self.shelf.titles
 
     def with_answerer(self, answerer: Answerer, settings: Settings | None = None
                       ) -> Assistant:
@@ -184,22 +161,36 @@ class Assistant:
         return self._sibling(policy=policy)
 
     def only(self, article_id: str) -> Assistant:
-        """The same parts answering from one article alone (a chat API client names it)."""
-        if article_id not in self.articles:
+        """The same parts answering from one article alone."""
+        self._known(article_id)
+        return self._sibling(shelf=self.shelf.only(article_id))
+
+    def viewing(self, article_id: str) -> Assistant:
+        """The same parts and library with `article_id` in view: "the article" means it
+        and it answers unless another clearly does better (the web app's picked article,
+        the chat API's `model`). Opens nothing until asked."""
+        self._known(article_id)
+        return self._sibling(in_view=article_id)
+
+    def _known(self, article_id: str) -> None:
+        if article_id not in self.shelf:
+            shown = list(self.titles)
             raise InputError(f"no article {article_id!r}; the indexed ones are: "
-                             f"{', '.join(self.articles)}")
-        return self._sibling(article_id=article_id)
+                             f"{', '.join(shown[:20])}{' …' if len(shown) > 20 else ''}")
 
     def _sibling(self, *, answerer: Answerer | None = None, settings: Settings | None = None,
-                 policy: Policy | None = None, article_id: str | None = None) -> Assistant:
-        """A warm assistant sharing this one's indexes (or the one of `article_id`), with
-        the given parts replaced."""
+                 policy: Policy | None = None, shelf: Shelf | None = None,
+                 in_view: str | None = None) -> Assistant:
+        """A warm assistant sharing this one's library (or `shelf`), with the given parts
+        replaced."""
         self.warm_up()
-        indexes = [d.index for d in self._documents if article_id in (None, d.article_id)]
-        return Assistant(settings or self.settings, index=indexes,
-                         answerer=answerer or self._answerer, condenser=self.condenser,
-                         judge=self._judge, policy=policy or self._policy,
-                         reader=self._reader).warm_up()
+        sibling = Assistant(settings or self.settings, answerer=answerer or self._answerer,
+                            condenser=self.condenser, judge=self._judge,
+                            policy=policy or self._policy, reader=self._reader,
+                            shelf=shelf or self._shelf,
+                            in_view=in_view if shelf is None else None)
+        sibling._embeddings = self._embeddings
+        return sibling.warm_up()
 
     # -- asking ------------------------------------------------------------------
     def run(self, question: str, history: Sequence[Message] = ()) -> Result:
@@ -223,7 +214,7 @@ class Assistant:
         assert self._answerer is not None
         started = time.perf_counter()
         if not drafted.candidate.verdict.answerable:
-            draft = self._refusal()
+            draft = self._refusal(drafted)
             yield draft.text
         else:
             pieces: list[str] = []
@@ -246,7 +237,7 @@ class Assistant:
         drafted = self.prepare(question, history)
         assert self._answerer is not None
         started = time.perf_counter()
-        draft = (self._refusal() if not drafted.candidate.verdict.answerable
+        draft = (self._refusal(drafted) if not drafted.candidate.verdict.answerable
                  else self._answerer.answer(drafted.question, drafted.plan))
         drafted.timings["answer"] = _ms_since(started)
         return replace(drafted, draft=draft)
@@ -269,15 +260,36 @@ class Assistant:
         vectors = [embed_query(self._embeddings, text)
                    for text in dict.fromkeys([analysed.query, analysed.text])]
         t = lap("embed", t)
-        candidates = [consider(analysed, d, vectors, self._embeddings, self._policy,
-                               self._reader, self.settings.reader, self.settings.reader_depth,
-                               self.settings.rule_families)
-                      for d in self._documents]
+        shelf, in_view = self.shelf, self.in_view
+        depth, words = self.settings.library_depth, shelf.title_words()
+
+        policy = self._policy
+
+        def considered(ids: Sequence[str]) -> list[Candidate]:
+            return [consider(analysed, d, vectors, self._embeddings, policy,
+                             self._reader, self.settings.reader, self.settings.reader_depth,
+                             self.settings.rule_families)
+                    for i in ids if (d := shelf.document(i)) is not None]
+
+        # The article in view (and any the question names by title) first: when it
+        # answers, no other can take the question (`choose`), so the library is not
+        # searched at all; only a question it cannot answer looks further.
+        first = route(analysed, in_view, words, lambda n: [], depth)
+        candidates = considered(first)
         chosen = choose(analysed, candidates)
-        lap("select", t)
-        plan = chosen.plan(named=len(candidates) > 1, yes_no=analysed.intent == "yesno")
-        return Drafted(question, analysed, chosen, plan,
-                       None, timings, started)
+        if not chosen.verdict.answerable and len(shelf) > len(first):
+            t = lap("select", t)
+            wider = route(analysed, in_view, words,
+                          lambda n: shelf.nearest(vectors[0], in_view, n), depth,
+                          lambda: shelf.similarity(in_view, vectors[0]))
+            candidates += considered([i for i in wider if i not in first])
+            chosen = choose(analysed, candidates)
+            lap("library", t)
+        else:
+            lap("select", t)
+        plan = chosen.plan(named=len(shelf) > 1, yes_no=analysed.intent == "yesno")
+        return Drafted(question, analysed, chosen, plan, None, timings, started,
+                       tuple(c.document.index.article.title for c in candidates))
 
     def finish(self, drafted: Drafted, min_support: float | None = None) -> Result:
         """Check, cite and time a draft; `min_support` overrides the support judge's
@@ -298,7 +310,7 @@ class Assistant:
         text, citations = resolve(draft, plan.evidence, articles)
         refused = draft.refused or not citations
         if refused and not draft.refused:
-            draft = self._refusal()
+            draft = self._refusal(drafted)
             text, citations = resolve(draft, plan.evidence, articles)
         support = [] if refused or draft.verbatim else self._support(text, citations)
         timings["check"] = _ms_since(t)
@@ -313,11 +325,12 @@ class Assistant:
             "article": chosen.document.article_id})
         return Result(answer, trace)
 
-    def _refusal(self) -> Draft:
-        if len(self._documents) == 1:
+    def _refusal(self, drafted: Drafted) -> Draft:
+        """Names what was searched: the article, or the few articles the question went to."""
+        if len(self.shelf) == 1 or len(drafted.considered) < 2:
             return Draft(f"The article doesn't say. It is about: {self.article.title}",
                          refused=True)
-        titles = "; ".join(d.index.article.title for d in self._documents)
+        titles = "; ".join(drafted.considered)
         return Draft(f"The articles don't say. They are about: {titles}", refused=True)
 
     def _support(self, text: str, citations: Sequence[Citation]) -> list[Support]:

@@ -46,6 +46,10 @@ class Settings(IndexSettings, EndpointSettings):
                             "rules rank, the reader refuses and rejects premises), 'model' "
                             "(the reader ranks and refuses; only the document's structure "
                             "shapes the quote) or 'rules' (the hand-written stages alone)")
+    library_depth: int = Field(3, ge=0, le=64, description="articles besides the one in view "
+                               "a question goes through the answering stages in (named by "
+                               "title, else nearest by the library search); 0: the one in "
+                               "view alone")
     reader_depth: int = Field(16, ge=1, le=64, description="sentences the reader scores per "
                                                            "question (the first stage's best)")
     rules: str = Field(",".join(sorted(RULES)), description="hand-written rule families that "

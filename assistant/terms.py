@@ -4,7 +4,7 @@ topic (function words, and the words every question about a document uses)."""
 from __future__ import annotations
 
 import re
-from functools import cache
+import threading
 from typing import Protocol
 
 _WORD = re.compile(r"\w+")
@@ -25,11 +25,18 @@ class _Stemmer(Protocol):
     def stemWords(self, words: list[str]) -> list[str]: ...
 
 
-@cache
-def _stemmer() -> _Stemmer:
-    import snowballstemmer
+_LOCAL = threading.local()
 
-    stemmer: _Stemmer = snowballstemmer.stemmer("english")
+
+def _stemmer() -> _Stemmer:
+    """One stemmer per thread: a Snowball stemmer keeps the word it is stemming in the
+    object, so two threads sharing one (the chat API answers in worker threads) corrupt
+    each other's words (an IndexError inside the stemmer, seen under 20 streams)."""
+    stemmer: _Stemmer | None = getattr(_LOCAL, "stemmer", None)
+    if stemmer is None:
+        import snowballstemmer
+
+        stemmer = _LOCAL.stemmer = snowballstemmer.stemmer("english")
     return stemmer
 
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from source.errors import AppError, ArgumentParser, run_cli
+from source.errors import AppError, ArgumentParser, InputError, run_cli
 from source.files import read_user_file
 
 MAX_REPORT_BYTES = 256 << 20  # an eval report; a full run's is a few MB
@@ -73,6 +73,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument("--limit", type=int, help="only the first N answerable cases")
     bench.add_argument("--no-processes", dest="processes", action="store_false",
                        help="skip the fresh-process build and cold-start figures")
+    bench.add_argument("--library", metavar="SIZES", help="instead: grow a library to each "
+                       "of these sizes (articles, comma-separated, e.g. 1,10,100,1000) and "
+                       "measure per-question latency, adding, disk and routing")
+    bench.add_argument("--chroma-server", action="store_true", help="with --library: keep "
+                       "the vectors in a Chroma server this bench starts on 127.0.0.1")
+    bench.add_argument("--questions", type=int, default=40, help="with --library: the main "
+                       "article's calibrate-split questions timed at each size")
+    bench.add_argument("--library-depth", type=int, help="with --library: articles besides "
+                       "the one in view a question goes to (default: the app's setting)")
     abl = commands.add_parser("ablate", help="rules alone vs the reader alone vs both, on "
                                               "the same cases in one run")
     abl.add_argument("--split", choices=("calibrate", "test"), default="calibrate",
@@ -116,6 +125,8 @@ def _needs(command: str, module: str, package: str) -> None:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.library:
+        return _library_bench(args)
     _needs("bench", "langchain_classic", "langchain-classic")
     from assistant.chain import Assistant
     from assistant.settings import load_settings
@@ -127,6 +138,25 @@ def _bench(args: argparse.Namespace) -> int:
     path = write(run_bench(assistant, cases[: args.limit] if args.limit else cases,
                            processes=args.processes), args.out)
     print(path.read_text("utf-8"))
+    return 0
+
+
+def _library_bench(args: argparse.Namespace) -> int:
+    from eval.library_bench import run_library_bench, table
+
+    try:
+        sizes = sorted({int(n) for n in args.library.split(",")})
+    except ValueError:
+        raise InputError(f"--library {args.library!r}: give sizes like 1,10,100") from None
+    if not sizes or sizes[0] < 1:
+        raise InputError("--library: every size is at least 1 (the main article)")
+    report = run_library_bench(sizes, args.chroma_server, args.questions,
+                               depth=args.library_depth)
+    args.out.mkdir(parents=True, exist_ok=True)
+    name = "library-server" if args.chroma_server else "library"
+    (args.out / f"{name}.json").write_text(json.dumps(report, indent=2), "utf-8")
+    (args.out / f"{name}.md").write_text(table(report) + "\n", "utf-8")
+    print(table(report))
     return 0
 
 

@@ -13,9 +13,19 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypedDict
 
+from tqdm import tqdm
+
 from index import library
+from index.search import LibrarySearch
 from index.settings import IndexSettings
-from index.store import Index, Manifest, current_manifest, open_index, wanted_manifest
+from index.store import (
+    Index,
+    Manifest,
+    current_manifest,
+    open_index,
+    pause_point,
+    wanted_manifest,
+)
 from source.article import Article
 from source.errors import AppError, ArgumentParser, ArticleError, LibraryError, StoreError, run_cli
 from source.load import load_article
@@ -38,8 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  help="show every article's index in service")
     status.add_argument("--json", action="store_true", help="print one JSON object")
     add = commands.add_parser("add", parents=[common],
-                              help="add another article (.txt or .md) and index it")
-    add.add_argument("path", type=Path)
+                              help="add more articles (.txt or .md files, or folders of "
+                                   "them) and index them; unchanged ones are skipped, so "
+                                   "an interrupted add is rerun to go on")
+    add.add_argument("path", type=Path, nargs="+")
     add.add_argument("--replace", action="store_true", help="replace an added article")
     commands.add_parser("list", parents=[common], help="list the articles answers may cite")
     remove = commands.add_parser("remove", parents=[common],
@@ -72,21 +84,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         started = time.perf_counter()
         if args.command == "add":
-            index = library.add(settings, args.path, lambda: embeddings_for(settings),
-                                args.replace)
-            print(f"added {index.article.article_id}: {index.article.title}")
-            _ready(settings, index, started)
-            return 0
+            return _add(settings, article, args.path, args.replace)
         for entry in library.relist(settings):
             print(f"relisted {entry.article_id} ({entry.file})")
         embeddings = embeddings_for(settings)
-        _ready(settings, build_index(settings, article, embeddings, force=args.force), started)
+        search = LibrarySearch(settings)
+        main = build_index(settings, article, embeddings, force=args.force)
+        _ready(settings, main, started)
         failed = 0
+        for index in (main,) if library.entries(settings) else ():
+            _searchable(search, index)
         for entry in library.entries(settings):
             try:
                 added = load_article(library.library_dir(settings) / entry.file)
-                _ready(settings, build_index(settings, added, embeddings, force=args.force),
-                       started)
+                index = build_index(settings, added, embeddings, force=args.force)
+                _searchable(search, index)
+                _ready(settings, index, started)
             except AppError as exc:  # one added article must not stop the others
                 print(f"error: {exc}; to drop it: python -m index remove {entry.article_id}",
                       file=sys.stderr)
@@ -96,16 +109,76 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_cli(body, interrupted="interrupted; the index in service is unchanged")
 
 
+def _add(settings: IndexSettings, main: Article, sources: list[Path], replace: bool) -> int:
+    """Add each file (a folder: the article files in it), one at a time, each listed once
+    complete; a bad one is an error line and the others go on."""
+    from index.cache import CACHE_FILE, CachedEmbeddings
+    from index.embed import embeddings_for
+
+    files = library.files_in(sources)
+    if not files:
+        raise LibraryError(f"no .txt or .md files in {', '.join(map(str, sources))}")
+    made: list[CachedEmbeddings] = []
+
+    def embeddings() -> CachedEmbeddings:  # loaded on the first file that needs it
+        if not made:
+            made.append(CachedEmbeddings(embeddings_for(settings),
+                                         library.library_dir(settings) / CACHE_FILE,
+                                         settings.embedding_model))
+        return made[0]
+
+    search = LibrarySearch(settings)
+    several = len(files) > 1
+    if several:  # the bar says it; a line per build would break it up
+        logging.getLogger("index.store").setLevel(logging.WARNING)
+    added = skipped = failed = 0
+    bar = tqdm(files, desc="adding", unit="article", disable=not several, file=sys.stderr)
+    for path in bar:
+        started = time.perf_counter()
+        try:
+            done = library.add(settings, path, embeddings, replace, main_id=main.article_id,
+                               search=search, progress=not several)
+        except ArticleError as exc:  # this file only; the others go on
+            tqdm.write(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        if isinstance(done, library.Entry):
+            skipped += 1
+            if not several:
+                print(f"unchanged {done.article_id}: {done.title or done.file}")
+        else:
+            added += 1
+            line = f"added {done.article.article_id}: {done.article.title}"
+            tqdm.write(line) if several else print(line)
+            if not several:
+                _ready(settings, done, started)
+        pause_point(f"add:after:{path.stem}")
+    if several:
+        print(f"{added} added, {skipped} unchanged, {failed} failed "
+              f"({len(library.entries(settings))} in the library)")
+    return 2 if failed else 0
+
+
+def _searchable(search: LibrarySearch, index: Index) -> None:
+    """Put an article's rows in the library search when missing (a relisted article, or
+    a library from before the search)."""
+    article = index.article
+    if not search.has(article.article_id, article.content_hash):
+        search.put(article.article_id, article.content_hash, index.vectors.context)
+
+
 def _library(settings: IndexSettings, args: argparse.Namespace) -> int:
+    """Reads library.json only (and the main article): instant with a thousand added."""
     if args.command == "remove":
         library.remove(settings, args.article_id)
         print(f"removed {args.article_id}")
         return 0
     main = load_article(settings.article)
     print(f"{main.article_id}\t{main.title}\t(main article: {settings.article})")
-    for path in library.paths(settings):
-        added = load_article(path)
-        print(f"{added.article_id}\t{added.title}\t({path})")
+    folder = library.library_dir(settings)
+    for entry in library.entries(settings):
+        title = entry.title or load_article(folder / entry.file).title  # a list made before
+        print(f"{entry.article_id}\t{title}\t({folder / entry.file})")
     return 0
 
 

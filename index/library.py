@@ -17,7 +17,7 @@ import os
 import shutil
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,6 +25,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from index.damage import writing
+from index.search import LibrarySearch
 from index.settings import IndexSettings as Settings
 from index.store import Index, article_dir, build_index, pause_point
 from source.errors import ArticleError, LibraryError
@@ -44,6 +45,7 @@ class Entry:
     sha256: str
     source: str  # where it was added from, for people
     added_at: float
+    title: str = ""  # so listing and picking read no article ("" in lists made before)
 
 
 def library_dir(settings: Settings) -> Path:
@@ -82,18 +84,38 @@ def unlisted(settings: Settings, listed: list[Entry]) -> list[Path]:
             and p.suffix.lower() in READERS and p.is_file()]
 
 
+def files_in(sources: Sequence[Path]) -> list[Path]:
+    """The article files named, a folder standing for the article files in it (and in its
+    subfolders, hidden ones left out), each once, in name order within a folder."""
+    found: list[Path] = []
+    for source in sources:
+        if source.is_dir():
+            found += sorted(p for p in source.rglob("*") if p.suffix.lower() in READERS
+                            and p.is_file() and not any(part.startswith(".") for part
+                                                        in p.relative_to(source).parts))
+        else:
+            found.append(source)
+    return list(dict.fromkeys(found))
+
+
 def add(settings: Settings, source: Path, embeddings: Callable[[], Embeddings],
-        replace: bool = False) -> Index:
-    """Validate, copy in, index, and only then list an article."""
+        replace: bool = False, *, main_id: str | None = None,
+        search: LibrarySearch | None = None, progress: bool = True) -> Index | Entry:
+    """Validate, copy in, index, put in the library search, and only then list an
+    article. The same text already listed under its id is left as it is: its `Entry` is
+    returned instead of an index (so a rerun after an interrupted `add` goes on where
+    it stopped)."""
     article, data = read_article(source)  # a bad file fails here, before anything is written
     original = os.stat(source)
-    main = load_article(settings.article)
-    if article.article_id == main.article_id:
+    main_id = main_id or load_article(settings.article).article_id
+    if article.article_id == main_id:
         raise LibraryError(f"{source}: its id {article.article_id!r} is the main article's; "
                            "rename the file")
     with _locked(settings) as folder:
         have = {e.article_id: e for e in entries(settings)}
         old = have.get(article.article_id)
+        if old and old.sha256 == article.content_hash and (folder / old.file).is_file():
+            return old  # unchanged: listed, so its index and search rows are complete
         if old and old.sha256 != article.content_hash and not replace:
             raise LibraryError(f"an article {article.article_id!r} is already added (from "
                                f"{old.source}); use --replace to replace it")
@@ -105,12 +127,15 @@ def add(settings: Settings, source: Path, embeddings: Callable[[], Embeddings],
             root = article_dir(settings, article)
             root.mkdir(parents=True, exist_ok=True)
             os.chmod(root, _folder_mode(mode))
-        index = build_index(settings, article, embeddings(), force=False)
+        index = build_index(settings, article, embeddings(), force=False, progress=progress)
         pause_point("add:indexed")
+        (search or LibrarySearch(settings)).put(article.article_id, article.content_hash,
+                                                index.vectors.context)
+        pause_point("add:searchable")
         with writing(folder):
             os.replace(tmp, folder / file)
             have[article.article_id] = Entry(article.article_id, file, article.content_hash,
-                                             str(source), time.time())
+                                             str(source), time.time(), article.title)
             _write(folder, list(have.values()))  # last: the article is added
             if old and old.file != file:
                 (folder / old.file).unlink(missing_ok=True)
@@ -144,7 +169,8 @@ def relist(settings: Settings) -> list[Entry]:
                 continue  # an older copy of an article that is listed
             ids.add(article.article_id)
             found.append(Entry(article.article_id, path.name, article.content_hash,
-                               "(relisted by python -m index build)", path.stat().st_mtime))
+                               "(relisted by python -m index build)", path.stat().st_mtime,
+                               article.title))
         if found:
             with writing(folder):
                 _write(folder, have + found)
@@ -161,6 +187,10 @@ def remove(settings: Settings, article_id: str) -> None:
         with writing(folder):
             _write(folder, list(have.values()))
             (folder / gone.file).unlink(missing_ok=True)
+    try:  # unlisted, it is never a search's answer; its rows only take room
+        LibrarySearch(settings).drop(article_id)
+    except Exception as exc:  # noqa: BLE001 - the server is down: dropped by the next add
+        log.warning("could not drop %s from the library search: %s", article_id, exc)
     shutil.rmtree(settings.data_dir / "indexes" / article_id, ignore_errors=True)
 
 

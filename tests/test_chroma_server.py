@@ -87,3 +87,33 @@ def test_unreachable_server_is_one_clear_line(tmp_path):
 def test_bad_chroma_url_is_a_settings_error(tmp_path):
     out = cli("index", ["--chroma-url", "localhost:8000", "build"], tmp_path)
     assert out.returncode == 2 and "not an http(s)://HOST:PORT URL" in out.stderr
+
+
+def test_a_library_on_a_chroma_server(chroma_url, tmp_path):
+    """The library search lives on the server too: one collection for the data folder,
+    written by `index add`, dropped from by `index remove`; a question about the added
+    article finds it."""
+    source = tmp_path / "src" / "baltic-wind.md"
+    source.parent.mkdir()
+    source.write_text("# Offshore Wind in the Baltic\n\nDenmark built the world's first "
+                      "offshore wind farm at Vindeby in 1991. It had eleven turbines.\n",
+                      encoding="utf-8")
+    data = tmp_path / "data"
+    before = set(collections(chroma_url))
+    added = cli("index", ["--chroma-url", chroma_url, "add", str(source.parent)], data)
+    assert added.returncode == 0, added.stderr
+    library = [n for n in collections(chroma_url) if n.startswith("ata-library-")]
+    assert len(library) == 1 and library[0] not in before
+    assert not (data / "library" / "search").exists()  # nothing embedded
+    out = cli("assistant", ["ask", "--json", "--chroma-url", chroma_url,
+                            "Where was the first offshore wind farm built?"], data)
+    assert out.returncode == 0, out.stderr
+    assert {c["article"] for c in json.loads(out.stdout)["citations"]} == {"baltic-wind"}
+    port = int(chroma_url.rsplit(":", 1)[1])
+    client = chromadb.HttpClient(host="127.0.0.1", port=port,
+                                 settings=chromadb.Settings(anonymized_telemetry=False))
+    rows = client.get_collection(library[0])
+    assert rows.get(where={"article": "baltic-wind"}, limit=1)["ids"]
+    assert cli("index", ["--chroma-url", chroma_url, "remove", "baltic-wind"],
+               data).returncode == 0
+    assert not rows.get(where={"article": "baltic-wind"}, limit=1)["ids"]

@@ -60,7 +60,9 @@ def test_answers_cite_the_article_a_quote_comes_from(library, article):
     assert quote["article"] == "reverse-kissinger"
     assert article.text[quote["start"]:quote["end"]] == quote["quote"]
     refused = ask("How do I bake sourdough bread?", data)
-    assert refused["refused"] and "Offshore Wind in the Baltic" in refused["answer"]
+    # no article is nearer to it than the one in view, so only that one was asked
+    assert refused["refused"] and refused["answer"].startswith("The article doesn't say")
+    assert article.title in refused["answer"]
 
 
 def test_the_main_article_stays_the_default_and_others_are_named(library, tmp_path):

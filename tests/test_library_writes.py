@@ -79,6 +79,10 @@ def test_an_article_listed_without_an_index_is_reported_and_built(setup, capsys,
     assert run_in_process("assistant", ["ask", "--json", "--no-build", *flags,
                                         MAIN_QUESTION[0]]) == 0
     assert MAIN_QUESTION[1] in cited(capsys.readouterr().out)
+    # an added article is opened when a question first goes to it: then it is reported
+    assert run_in_process("assistant", ["ask", "--json", "--no-build", *flags,
+                                        ADDED_QUESTION[0]]) == 0
+    capsys.readouterr()
     assert "answering without baltic-wind until: python -m index build" in caplog.text
 
     assert run_in_process("index", ["status", *flags]) == 1

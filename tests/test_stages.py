@@ -3,6 +3,7 @@ project), with the bag-of-words fake embedding: question analysis, document stru
 evidence selection, composition and the refusal policy."""
 
 import math
+import threading
 
 import pytest
 
@@ -545,3 +546,27 @@ def test_a_section_answer_without_labels_fails_the_test_above(monkeypatch):
     hives = Document.of(fake_index(HIVE_RISKS))
     _, text = ask(hives, "What would the risks for hives be?")
     assert "Mites." not in text
+
+
+def _stemmer_in_another_thread(get):  # noqa: ANN001, ANN202
+    found = []
+    worker = threading.Thread(target=lambda: found.append(get()))
+    worker.start()
+    worker.join()
+    return found[0]
+
+
+def test_each_thread_stems_with_its_own_stemmer():
+    """A Snowball stemmer holds the word it is stemming: shared by the chat API's worker
+    threads it corrupted words (an IndexError under 20 streams). Each thread has its own;
+    a shared one (as before, `functools.cache`) is caught by the same check."""
+    import functools
+
+    import snowballstemmer
+
+    from assistant import terms
+
+    assert _stemmer_in_another_thread(terms._stemmer) is not terms._stemmer()
+    assert terms._stemmer() is terms._stemmer()  # kept within a thread
+    shared = functools.cache(lambda: snowballstemmer.stemmer("english"))
+    assert _stemmer_in_another_thread(shared) is shared()  # the old way: caught above

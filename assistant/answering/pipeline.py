@@ -22,7 +22,6 @@ from assistant.types import Evidence, Plan
 from index.segment import context_text
 from index.store import Index
 
-ARTICLE_MARGIN = 0.1  # an added article answers instead of the main one only when this much better
 TRACE_SENTENCES = 10
 
 
@@ -145,8 +144,11 @@ def consider(question: Question, document: Document, vectors: Sequence[np.ndarra
 
 
 def choose(question: Question, candidates: Sequence[Candidate]) -> Candidate:
-    """The main document (first) answers unless it cannot, or the question names another
-    one's title, or another answers clearly better."""
+    """The document in view (first) answers unless it cannot or the question names
+    another one's title. Evidence scores are not compared across documents: another
+    document "answering better" by them took questions the one in view answered right
+    (on the reader corpus's dev documents with 99 others loaded, 0.844 answered from their
+    own document that way, 0.890 without; `eval bench --library`)."""
     main, others = candidates[0], [c for c in candidates[1:] if c.verdict.answerable]
     if not others:
         return main
@@ -158,6 +160,4 @@ def choose(question: Question, candidates: Sequence[Candidate]) -> Candidate:
         return len(title & set(question.focus))
 
     best = max(others, key=lambda c: (named(c), c.selection.best))
-    if not main.verdict.answerable or named(best) > named(main):
-        return best
-    return best if best.selection.best > main.selection.best + ARTICLE_MARGIN else main
+    return best if not main.verdict.answerable or named(best) > named(main) else main

@@ -81,11 +81,21 @@ class _EventStream(StreamingResponse):
 def build_api(assistant: Assistant, *, api_key: str | None = None, concurrency: int = 2,
               max_queue: int = 64) -> FastAPI:
     """The chat API over `assistant` (warmed up here); nothing is served."""
-    articles = assistant.articles
-    models: dict[str, tuple[Assistant, str]] = {wire.MODEL_PREFIX: (assistant, ALL_ARTICLES)}
-    for article_id, article in articles.items():
-        only = assistant if len(articles) == 1 else assistant.only(article_id)
-        models[f"{wire.MODEL_PREFIX}/{article_id}"] = (only, article.title)
+    titles = assistant.titles  # the model list: no article is opened to list it
+    models: dict[str, tuple[str | None, str]] = {wire.MODEL_PREFIX: (None, ALL_ARTICLES)}
+    for article_id, title in titles.items():
+        models[f"{wire.MODEL_PREFIX}/{article_id}"] = (article_id, title)
+    only: dict[str, Assistant] = {}  # made on first use: its index opens when asked
+
+    def answering(model: str) -> Assistant:
+        """The default model: the whole library, the main article in view; an article's
+        model: that article alone."""
+        article_id = models[model][0]
+        if article_id is None or len(titles) == 1:
+            return assistant
+        if article_id not in only:
+            only[article_id] = assistant.only(article_id)
+        return only[article_id]
     queue = WorkQueue(concurrency, max_queue)
     started = int(time.time())
     app = FastAPI(title="ask-the-article chat API", docs_url=None, redoc_url=None,
@@ -121,7 +131,7 @@ def build_api(assistant: Assistant, *, api_key: str | None = None, concurrency: 
         """A model id, or an article id alone, to the assistant answering from it."""
         for name in (model, f"{wire.MODEL_PREFIX}/{model}"):
             if name in models:
-                return name, models[name][0]
+                return name, answering(name)
         raise wire.ApiError(404, f"the model {model!r} does not exist; use one of: "
                             f"{', '.join(models)}", code="model_not_found", param="model")
 

@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = ArgumentParser(add_help=False)  # typeshed: parents are of the parser's class
     Settings.add_flags(common, "article", "data_dir", "chroma_url", "embedding_model",
                        "answerer", "llm_base_url", "llm_model")
+    Settings.add_flags(common, "library_depth", type=int)
     common.add_argument("--min-score", type=float, help="refusal threshold on evidence scores "
                         "(default: the calibrated one; 0 never refuses on score; env "
                         "ATA_MIN_SCORE)")
@@ -76,7 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             article=args.article, data_dir=args.data_dir, chroma_url=args.chroma_url,
             embedding_model=args.embedding_model,
             answerer=args.answerer, llm_base_url=args.llm_base_url,
-            llm_model=args.llm_model, min_score=args.min_score, auto_build=args.auto_build)
+            llm_model=args.llm_model, min_score=args.min_score, auto_build=args.auto_build,
+            library_depth=args.library_depth)
         if args.command == "serve":
             return serve(settings, args)
         return chat(settings) if args.command == "chat" else ask(settings, args)
