@@ -31,6 +31,7 @@ from assistant.types import Answer, Citation, Draft, Message, Plan, Support, Tra
 from index.store import Index
 from source.article import Article
 from source.errors import InputError, TooLargeError
+from source.text import some_of
 
 log = logging.getLogger(__name__)
 
@@ -174,9 +175,8 @@ class Assistant:
 
     def _known(self, article_id: str) -> None:
         if article_id not in self.shelf:
-            shown = list(self.titles)
             raise InputError(f"no article {article_id!r}; the indexed ones are: "
-                             f"{', '.join(shown[:20])}{' …' if len(shown) > 20 else ''}")
+                             f"{some_of(list(self.titles))}")
 
     def _sibling(self, *, answerer: Answerer | None = None, settings: Settings | None = None,
                  policy: Policy | None = None, shelf: Shelf | None = None,

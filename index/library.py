@@ -31,6 +31,7 @@ from index.store import Index, article_dir, build_index, pause_point
 from source.errors import ArticleError, LibraryError
 from source.files import read_regular
 from source.load import READERS, load_article, read_article
+from source.text import some_of
 
 log = logging.getLogger(__name__)
 LIST_FILE = "library.json"
@@ -181,8 +182,8 @@ def remove(settings: Settings, article_id: str) -> None:
     with _locked(settings) as folder:
         have = {e.article_id: e for e in entries(settings)}
         if article_id not in have:
-            known = ", ".join(have) or "none"
-            raise LibraryError(f"no added article {article_id!r} (added: {known})")
+            raise LibraryError(f"no added article {article_id!r} (added: "
+                               f"{some_of(list(have))})")
         gone = have.pop(article_id)
         with writing(folder):
             _write(folder, list(have.values()))

@@ -17,6 +17,15 @@ def is_utf8(text: str) -> bool:
     return True
 
 
+def some_of(names: list[str], most: int = 10) -> str:
+    """Names for an error line, at most `most` of them and how many more: a library of
+    1,000 articles must not make a 1,000-name line."""
+    if not names:
+        return "none"
+    more = len(names) - most
+    return ", ".join(names[:most]) + (f" and {more} more" if more > 0 else "")
+
+
 def normalize(text: str) -> str:
     """NFC, no control or zero-width characters, one plain space between words."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))

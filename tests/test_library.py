@@ -155,3 +155,20 @@ def test_only_answers_from_the_article_it_names(two_articles, article):
     assert {c.article for c in wind.ask(wind_question).citations} == {"baltic-wind"}
     with pytest.raises(InputError, match="no article 'nope'"):
         two_articles.only("nope")
+
+
+def test_an_error_line_names_at_most_ten_articles():
+    """A library of 1,000 articles must not make a 1,000-name error line."""
+    from source.text import some_of
+
+    ids = [f"a{i}" for i in range(12)]
+    assert some_of(ids) == "a0, a1, a2, a3, a4, a5, a6, a7, a8, a9 and 2 more"
+    assert some_of(ids[:3]) == "a0, a1, a2" and some_of([]) == "none"
+
+
+def test_the_assistant_names_its_articles_boundedly_for_an_unknown_one():
+    from source.errors import InputError
+    from tests.fakes import fake_assistant
+
+    with pytest.raises(InputError, match=r"^no article 'nope'; the indexed ones are: bees$"):
+        fake_assistant().only("nope")
