@@ -118,9 +118,7 @@ class Assistant:
     @property
     def index(self) -> Index:
         """The index of the article in view (opened if it was not)."""
-        document = self.shelf.document(self.in_view)
-        assert document is not None
-        return document.index
+        return self.shelf.require(self.in_view).index
 
     @property
     def answerer(self) -> Answerer:

@@ -126,15 +126,20 @@ class Shelf:
             return -1.0
         return float(np.max(document.index.vectors.context @ vector))
 
-    def only(self, article_id: str) -> Shelf:
-        """This one article alone, sharing its opened document."""
+    def require(self, article_id: str) -> Document:
+        """The article's opened document, or one error line naming the fix (an added
+        article whose index is gone or damaged, asked for by name)."""
         document = self.document(article_id)
         if document is None:
-            from source.errors import StoreError
+            from source.errors import IndexMissingError
 
-            raise StoreError(f"the article {article_id!r} cannot be opened; run: "
-                             "python -m index build")
-        return Shelf([document])
+            raise IndexMissingError(f"the article {article_id!r} cannot be opened; run: "
+                                    "python -m index build")
+        return document
+
+    def only(self, article_id: str) -> Shelf:
+        """This one article alone, sharing its opened document."""
+        return Shelf([self.require(article_id)])
 
     def articles(self) -> Mapping[str, Article]:
         return _Articles(self)

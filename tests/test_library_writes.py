@@ -118,3 +118,21 @@ def test_the_library_copy_is_never_wider_than_its_original(setup):
     assert stat.S_IMODE(copy.stat().st_mode) & ~0o640 == 0
     index_root = data / "indexes" / "baltic-wind"
     assert stat.S_IMODE(index_root.stat().st_mode) & 0o007 == 0  # others cannot look in
+
+
+def test_an_article_in_view_whose_index_is_gone_is_one_error_naming_the_fix(setup):
+    """The web app's picked article (or any sibling `viewing` it) whose index is gone:
+    an IndexMissingError naming `python -m index build`, never a bare assertion."""
+    from assistant.chain import Assistant
+    from assistant.settings import load_settings
+    from source.errors import IndexMissingError
+
+    data, flags, added = setup
+    assert run_in_process("index", ["add", *flags, str(added)]) == 0
+    (data / "indexes" / "baltic-wind" / "current").unlink()
+    settings = load_settings(data_dir=data, article=flags[3], auto_build=False)
+    viewing = Assistant(settings).viewing("baltic-wind")
+    for look in (lambda: viewing.article, lambda: viewing.only("baltic-wind")):
+        with pytest.raises(IndexMissingError, match=r"'baltic-wind' cannot be opened; run: "
+                                                    r"python -m index build"):
+            look()
