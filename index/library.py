@@ -29,7 +29,7 @@ from index.search import LibrarySearch
 from index.settings import IndexSettings as Settings
 from index.store import Index, article_dir, build_index, pause_point
 from source.errors import ArticleError, LibraryError
-from source.files import read_regular
+from source.files import read_regular, write_json_atomic
 from source.load import READERS, load_article, read_article
 from source.text import some_of
 
@@ -223,12 +223,7 @@ def _write_private(path: Path, data: bytes, mode: int) -> None:
 
 
 def _write(folder: Path, items: list[Entry]) -> None:
-    tmp = folder / f"{LIST_FILE}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump([asdict(e) for e in items], fh, indent=2)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, folder / LIST_FILE)
+    write_json_atomic(folder / LIST_FILE, [asdict(e) for e in items])
 
 
 @contextmanager

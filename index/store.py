@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
@@ -38,7 +38,7 @@ from index.segment import SEGMENTER_VERSION, Segment, Window, segment, windows
 from index.settings import IndexSettings as Settings
 from source.article import Article
 from source.errors import IndexCorruptError, IndexMissingError
-from source.files import read_regular
+from source.files import read_regular, write_json_atomic
 
 if TYPE_CHECKING:
     from chromadb.api.types import PyEmbedding
@@ -215,10 +215,10 @@ def build_index(settings: Settings, article: Article, embeddings: Embeddings,
         manifest = Manifest(**{**asdict(wanted), "sentences": len(sentences),
                                "windows": len(units), "built_at": time.time(),
                                "build_seconds": round(time.perf_counter() - started, 3)})
-        _write_json_atomic(build / SENTENCES_FILE,
+        write_json_atomic(build / SENTENCES_FILE,
                            [[x.start, x.end, x.paragraph] for x in sentences])
         pause_point("build:written")
-        _write_json_atomic(build / MANIFEST_FILE, asdict(manifest))  # last: build complete
+        write_json_atomic(build / MANIFEST_FILE, asdict(manifest))  # last: build complete
         pause_point("build:manifest")
         _swap_current(root, build, backend)
         log.info("index ready at %s (%.1f s)", build, manifest.build_seconds)
@@ -252,15 +252,6 @@ def window_metadata(w: Window) -> dict[str, str | int]:
     return {"window_id": w.id, "sentence_ids": ",".join(map(str, w.sentence_ids)),
             "start": w.start, "end": w.end, "paragraph": w.paragraph,
             "section": w.section or ""}
-
-
-def _write_json_atomic(path: Path, data: dict[str, Any] | list[list[int]]) -> None:
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def _swap_current(root: Path, build: Path, backend: VectorBackend) -> None:

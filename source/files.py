@@ -13,10 +13,11 @@ with a hard cap whatever its size claims.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import stat
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from source.errors import AppError, InputError, TooLargeError
 
@@ -112,3 +113,14 @@ def read_user_file(path: str | Path, limit: int, what: str = "file",
         return read_regular(path, limit)
     except OSError as exc:
         raise _user_error(path, what, exc, error, too_large) from None
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON beside `path`, flush it to disk, then rename it over `path`: a reader
+    sees the old file or the new one, never half of one, even after a crash."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
