@@ -228,10 +228,7 @@ def _searchable(search: Any, document: Document) -> None:
     """The main article's rows in the library search (written by `index build` or here
     the first time): a question asked with another article in view can go to it. A
     store that cannot be written (a read-only data folder) only loses that."""
-    article = document.index.article
     try:
-        if not search.has(article.article_id, article.content_hash):
-            search.put(article.article_id, article.content_hash,
-                       document.index.vectors.context)
+        search.include(document.index)
     except Exception as exc:  # noqa: BLE001 - the main article answers regardless
         log.warning("the main article is not in the library search: %s", exc)

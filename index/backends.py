@@ -117,17 +117,22 @@ class ServerBackend:
     def client(self) -> ClientAPI:
         return _http_client(self.url, self.timeout)
 
-    def open(self, build: Path, article: Article, embeddings: Embeddings | None,
-             metadata: dict[str, str | int] | None = None) -> Chroma:
+    def connected(self) -> ClientAPI:
+        """The client, once the server has answered; else one line saying why not."""
         try:
-            self.client.heartbeat()  # the client connects when made, too
+            client = self.client  # the client connects when made, too
+            client.heartbeat()
         except Exception as exc:  # httpx and chromadb raise many kinds when it is down
             cause = ' '.join(str(exc).split())[:160] or type(exc).__name__
             if isinstance(exc, httpx.TimeoutException):
                 cause = f"no answer within {self.timeout:g} s (ATA_CHROMA_TIMEOUT)"
             raise StoreUnavailableError(f"cannot reach the Chroma server at {self.url}: "
                                         f"{cause}") from None
-        return _chroma(self.client, collection_name(build), embeddings, metadata)
+        return client
+
+    def open(self, build: Path, article: Article, embeddings: Embeddings | None,
+             metadata: dict[str, str | int] | None = None) -> Chroma:
+        return _chroma(self.connected(), collection_name(build), embeddings, metadata)
 
     def drop(self, build: Path) -> None:
         try:

@@ -24,10 +24,11 @@ import numpy as np
 
 from index.backends import ServerBackend, _chroma_settings
 from index.settings import IndexSettings as Settings
-from source.errors import StoreUnavailableError
 
 if TYPE_CHECKING:
     from chromadb import Collection as ChromaCollection
+
+    from index.store import Index
 
 log = logging.getLogger(__name__)
 COLLECTION = "ata-library"
@@ -60,13 +61,7 @@ class LibrarySearch:
         if self._collection is None:
             settings = self._settings
             if settings.chroma_url:
-                backend = ServerBackend(settings.chroma_url, settings.chroma_timeout)
-                try:
-                    client = backend.client
-                    client.heartbeat()
-                except Exception as exc:  # httpx and chromadb raise many kinds when down
-                    raise StoreUnavailableError(f"cannot reach the Chroma server at "
-                                                f"{settings.chroma_url}: {exc}") from None
+                client = ServerBackend(settings.chroma_url, settings.chroma_timeout).connected()
             else:
                 import chromadb
 
@@ -87,6 +82,13 @@ class LibrarySearch:
             part = slice(first, first + WRITE_BATCH)
             self.collection.add(ids=ids[part], embeddings=vectors[part].astype(np.float32),
                                 metadatas=[meta] * len(ids[part]))
+
+    def include(self, index: Index) -> None:
+        """Put a built article's rows in when they are missing (an article relisted, a
+        library from before the search, the main article the first time)."""
+        article = index.article
+        if not self.has(article.article_id, article.content_hash):
+            self.put(article.article_id, article.content_hash, index.vectors.context)
 
     def has(self, article_id: str, sha256: str) -> bool:
         """Whether the rows of this article's text are in (a changed text's are not)."""
