@@ -4,6 +4,7 @@ in service, or manage further articles that answers may cite."""
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import sys
@@ -92,13 +93,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         main = build_index(settings, article, embeddings, force=args.force)
         _ready(settings, main, started)
         failed = 0
-        for index in (main,) if library.entries(settings) else ():
-            _searchable(search, index)
-        for entry in library.entries(settings):
+        entries = library.entries(settings)
+        if entries:  # the main article is searchable once there are others to route to
+            search.include(main)
+        for entry in entries:
             try:
                 added = load_article(library.library_dir(settings) / entry.file)
                 index = build_index(settings, added, embeddings, force=args.force)
-                _searchable(search, index)
+                search.include(index)
                 _ready(settings, index, started)
             except AppError as exc:  # one added article must not stop the others
                 print(f"error: {exc}; to drop it: python -m index remove {entry.article_id}",
@@ -118,14 +120,11 @@ def _add(settings: IndexSettings, main: Article, sources: list[Path], replace: b
     files = library.files_in(sources)
     if not files:
         raise LibraryError(f"no .txt or .md files in {', '.join(map(str, sources))}")
-    made: list[CachedEmbeddings] = []
-
+    @functools.cache
     def embeddings() -> CachedEmbeddings:  # loaded on the first file that needs it
-        if not made:
-            made.append(CachedEmbeddings(embeddings_for(settings),
-                                         library.library_dir(settings) / CACHE_FILE,
-                                         settings.embedding_model))
-        return made[0]
+        return CachedEmbeddings(embeddings_for(settings),
+                                library.library_dir(settings) / CACHE_FILE,
+                                settings.embedding_model)
 
     search = LibrarySearch(settings)
     several = len(files) > 1
@@ -157,14 +156,6 @@ def _add(settings: IndexSettings, main: Article, sources: list[Path], replace: b
         print(f"{added} added, {skipped} unchanged, {failed} failed "
               f"({len(library.entries(settings))} in the library)")
     return 2 if failed else 0
-
-
-def _searchable(search: LibrarySearch, index: Index) -> None:
-    """Put an article's rows in the library search when missing (a relisted article, or
-    a library from before the search)."""
-    article = index.article
-    if not search.has(article.article_id, article.content_hash):
-        search.put(article.article_id, article.content_hash, index.vectors.context)
 
 
 def _library(settings: IndexSettings, args: argparse.Namespace) -> int:
