@@ -122,25 +122,30 @@ def _free_port() -> int:
 
 
 @contextmanager
-def chroma_server(folder: Path) -> Iterator[str]:
-    """`chroma run` on loopback for the bench's length; its data folder is measured too."""
+def chroma_server(folder: Path, wait: float = 60) -> Iterator[str]:
+    """`chroma run` (the CLI that comes with chromadb) on loopback, its data in `folder`,
+    for the block's length: the bench's server, and the tests'. Polled until it answers;
+    `wait` seconds only end a hang."""
     import chromadb
+
+    from index.backends import _chroma_settings
 
     binary = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
     port = _free_port()
     server = subprocess.Popen([binary, "run", "--path", str(folder), "--host", "127.0.0.1",
                                "--port", str(port)], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + wait
     while True:
         try:
-            chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
+            chromadb.HttpClient(host="127.0.0.1", port=port,
+                                settings=_chroma_settings()).heartbeat()
             break
         except Exception:  # noqa: BLE001 - not up yet
             if time.monotonic() > deadline or server.poll() is not None:
                 server.kill()
-                raise RuntimeError("chroma run did not come up within 60 s") from None
-            time.sleep(0.3)
+                raise RuntimeError(f"chroma run did not come up within {wait:g} s") from None
+            time.sleep(0.2)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

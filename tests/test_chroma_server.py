@@ -6,12 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import chromadb
 import pytest
 
+from eval.library_bench import chroma_server
 from tests.loopback import free_port
 
 pytestmark = pytest.mark.slow
@@ -19,26 +19,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory):
-    binary = shutil.which("chroma", path=str(Path(sys.executable).parent))
-    if binary is None:
+    if shutil.which("chroma", path=str(Path(sys.executable).parent)) is None:
         pytest.fail("the chroma CLI should come with chromadb")
-    port = free_port()
-    server = subprocess.Popen([binary, "run", "--path", str(tmp_path_factory.mktemp("chroma")),
-                               "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120  # only ends a hang: polled until it answers
-    while True:
-        try:
-            collections(f"http://127.0.0.1:{port}")
-            break
-        except Exception:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                pytest.fail("chroma run did not come up within 120 s")
-            time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(10)
+    with chroma_server(tmp_path_factory.mktemp("chroma"), wait=120) as url:
+        yield url
 
 
 def cli(module, args, data_dir):
