@@ -64,8 +64,7 @@ def build_app(assistant: Assistant) -> Any:
     def views(article_id: str, cited: Sequence[Sequence[Citation]] = ()) -> tuple:
         """The panel, outline and example questions for one article; `cited` holds each
         answer's citations, the latest answer's last (lit and numbered in the panel)."""
-        article = articles.get(article_id, main_article) if article_id in titles \
-            else main_article
+        article = articles.get(article_id, main_article)  # unknown or unopenable: main
         latest = cited[-1] if cited else ()
         earlier = [c for answer in cited[:-1] for c in answer]
         return (render_article(article, latest, earlier), render_outline(article),
